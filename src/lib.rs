@@ -1,1 +1,68 @@
-pub fn _x(){}
+//! # scimkit
+//!
+//! Typed, safe, fast clients for the identity plumbing services keep re-writing:
+//!
+//! - [`auth`]: OAuth 2.0 client-credentials tokens (RFC 6749 §4.4), cached, refreshed ahead
+//!   of expiry and fetched once however many tasks ask; static bearer tokens; Okta API
+//!   tokens (`SSWS`).
+//! - [`transport`]: one shared `reqwest` client with timeouts, retries with back-off and
+//!   jitter, `Retry-After` and rate-limit awareness, a response-size limit and tracing that
+//!   never records a secret.
+//! - `mock` (feature): an in-process identity provider for tests and demos.
+//!
+//! Secrets (client secrets, API tokens, access tokens) are [`secrecy::SecretString`]s end to
+//! end: no `Debug`, `Display`, error or tracing span in this crate shows one.
+//!
+//! ## Example
+//!
+//! ```
+//! # #[cfg(feature = "mock")]
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> scimkit::Result<()> {
+//! use scimkit::auth::ClientCredentials;
+//! use scimkit::mock::TokenServer;
+//!
+//! // A local token endpoint standing in for your identity provider.
+//! let idp = TokenServer::start().await;
+//! idp.register_client("scim-client", "p@ss:w0rd/&=+ %~");
+//!
+//! let creds = ClientCredentials::builder()
+//!     .token_url(idp.token_url())
+//!     .client_id("scim-client")
+//!     .client_secret("p@ss:w0rd/&=+ %~".to_string())
+//!     .scope("scim")
+//!     .build()?;
+//!
+//! let token = creds.token().await?;   // one request to the token endpoint
+//! let cached = creds.token().await?;  // served from the cache
+//! assert_eq!(idp.token_requests(), 1);
+//! assert_eq!(token.token_type(), "Bearer");
+//! println!("{cached:?}");             // the token value prints as [redacted]
+//! # Ok(()) }
+//! # #[cfg(not(feature = "mock"))]
+//! # fn main() {}
+//! ```
+//!
+//! ## Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `rustls` | yes | TLS through rustls with the platform's certificate verifier |
+//! | `native-tls` | no | TLS through the platform library (OpenSSL on Linux) |
+//! | `mock` | no | [`mock`]: in-process token endpoint (and later SCIM and Okta servers) on wiremock |
+//! | `interop` | no | marks the opt-in tests against real peers (see the README) |
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod auth;
+mod clock;
+mod error;
+#[cfg(feature = "mock")]
+pub mod mock;
+pub mod transport;
+
+pub use auth::{ApiToken, Authenticator, BearerToken, ClientAuth, ClientCredentials};
+pub use clock::{Clock, ManualClock, Sleep, SystemClock};
+pub use error::{Error, HttpError, OAuthError, OktaError, Result, ScimError};
+pub use transport::{RateLimit, RetryPolicy, Transport, TransportBuilder};
+
+pub use secrecy::{ExposeSecret, SecretString};

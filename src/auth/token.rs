@@ -1,0 +1,69 @@
+//! An access token and its lifetime.
+
+use std::fmt;
+use std::time::Instant;
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// An OAuth 2.0 access token as the token endpoint issued it.
+///
+/// The token value is a [`SecretString`]; `Debug` shows only its type, scopes and expiry.
+///
+/// ```
+/// # use scimkit::auth::AccessToken;
+/// # fn show(token: &AccessToken) {
+/// println!("{token:?}"); // AccessToken { token_type: "Bearer", secret: "[redacted]", .. }
+/// # }
+/// ```
+pub struct AccessToken {
+    pub(crate) secret: SecretString,
+    /// `<token_type> <token>`, ready for the `Authorization` header (marked sensitive).
+    pub(crate) header: http::HeaderValue,
+    pub(crate) token_type: String,
+    pub(crate) expires_at: Instant,
+    pub(crate) refresh_at: Instant,
+    pub(crate) scopes: Option<Vec<String>>,
+}
+
+impl AccessToken {
+    /// The token value: expose it only to put it on the wire.
+    pub fn secret(&self) -> &SecretString {
+        &self.secret
+    }
+
+    /// The token type as issued (`Bearer`, or `DPoP` for sender-constrained tokens).
+    pub fn token_type(&self) -> &str {
+        &self.token_type
+    }
+
+    /// When the token expires, by the client's clock (issue time + `expires_in`, or the
+    /// configured default lifetime when the server sent no `expires_in`).
+    pub fn expires_at(&self) -> Instant {
+        self.expires_at
+    }
+
+    /// When the cache will fetch a new token ahead of expiry.
+    pub fn refresh_at(&self) -> Instant {
+        self.refresh_at
+    }
+
+    /// The scopes the server says it granted, when it said.
+    pub fn scopes(&self) -> Option<&[String]> {
+        self.scopes.as_deref()
+    }
+
+    pub(crate) fn same_secret(&self, other: &str) -> bool {
+        self.secret.expose_secret() == other
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("token_type", &self.token_type)
+            .field("secret", &"[redacted]")
+            .field("expires_at", &self.expires_at)
+            .field("scopes", &self.scopes)
+            .finish()
+    }
+}

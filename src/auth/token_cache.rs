@@ -1,0 +1,263 @@
+//! A lazy token cache: lock-free reads, one fetch for any number of waiters, refresh ahead of
+//! expiry, and a shared answer when the fetch fails.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwapOption;
+
+use super::token::AccessToken;
+use crate::clock::SharedClock;
+use crate::error::{Error, Result};
+
+/// When to refresh a token of a given lifetime.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RefreshPolicy {
+    /// Refresh this long before expiry (capped at half the lifetime).
+    pub margin: Duration,
+    /// Up to this much more, chosen at random per token, so that many processes sharing a
+    /// client do not refresh in the same instant.
+    pub jitter: Duration,
+}
+
+impl RefreshPolicy {
+    pub(crate) fn refresh_at(&self, issued: Instant, lifetime: Duration) -> Instant {
+        let half = lifetime / 2;
+        let margin = self.margin.min(half);
+        let room = half - margin;
+        let jitter_max = self.jitter.min(room);
+        let nanos = u64::try_from(jitter_max.as_nanos()).unwrap_or(u64::MAX);
+        let jitter = if nanos == 0 {
+            Duration::ZERO
+        } else {
+            Duration::from_nanos(fastrand::u64(0..=nanos))
+        };
+        issued + lifetime - margin - jitter
+    }
+}
+
+/// Holds at most one token. Reads never wait for a refresh; a refresh is done by one task
+/// while the others wait for its outcome (or keep using the old token while it is still valid).
+pub(crate) struct TokenCache {
+    current: ArcSwapOption<AccessToken>,
+    refresh: tokio::sync::Mutex<()>,
+    /// Counts finished fetches; a waiter that sees it move knows a fetch happened meanwhile.
+    fetches: AtomicU64,
+    last_failure: Mutex<Option<(u64, Error)>>,
+    clock: SharedClock,
+}
+
+impl std::fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenCache")
+            .field("cached", &self.current.load().as_deref())
+            .field("fetches", &self.fetches.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenCache {
+    pub(crate) fn new(clock: SharedClock) -> Self {
+        TokenCache {
+            current: ArcSwapOption::empty(),
+            refresh: tokio::sync::Mutex::new(()),
+            fetches: AtomicU64::new(0),
+            last_failure: Mutex::new(None),
+            clock,
+        }
+    }
+
+    /// The cached token if it is still good to use without a refresh.
+    #[inline]
+    pub(crate) fn fresh(&self) -> Option<Arc<AccessToken>> {
+        let guard = self.current.load();
+        let token = guard.as_ref()?;
+        (self.clock.now() < token.refresh_at).then(|| Arc::clone(token))
+    }
+
+    /// The cached token, fetching one with `fetch` when there is none, it has expired, or it
+    /// is inside its refresh window.
+    pub(crate) async fn get<F, Fut>(&self, fetch: F) -> Result<Arc<AccessToken>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<AccessToken>>,
+    {
+        if let Some(token) = self.fresh() {
+            return Ok(token);
+        }
+        let now = self.clock.now();
+        let still_valid = self
+            .current
+            .load_full()
+            .filter(|token| now < token.expires_at);
+        if let Some(valid) = still_valid {
+            // Refresh ahead: one task refreshes, everyone else keeps the valid token.
+            let Ok(_guard) = self.refresh.try_lock() else {
+                return Ok(valid);
+            };
+            if let Some(token) = self.fresh() {
+                return Ok(token);
+            }
+            return match self.fetch_and_store(fetch).await {
+                Ok(token) => Ok(token),
+                Err(err) => {
+                    tracing::warn!(error = %err, "token refresh ahead of expiry failed; using the current token until it expires");
+                    Ok(valid)
+                }
+            };
+        }
+        let seen = self.fetches.load(Ordering::Acquire);
+        let _guard = self.refresh.lock().await;
+        if let Some(token) = self.usable() {
+            return Ok(token);
+        }
+        if self.fetches.load(Ordering::Acquire) != seen {
+            // A fetch finished while we waited and left no usable token: share its error
+            // instead of sending one more request per waiter.
+            if let Some((_, err)) = self.last_failure.lock().ok().and_then(|f| f.clone()) {
+                return Err(err);
+            }
+        }
+        self.fetch_and_store(fetch).await
+    }
+
+    /// The cached token if it has not expired (it may be inside its refresh window).
+    fn usable(&self) -> Option<Arc<AccessToken>> {
+        let now = self.clock.now();
+        self.current
+            .load_full()
+            .filter(|token| now < token.expires_at)
+    }
+
+    async fn fetch_and_store<F, Fut>(&self, fetch: F) -> Result<Arc<AccessToken>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<AccessToken>>,
+    {
+        let result = fetch().await;
+        let generation = self.fetches.fetch_add(1, Ordering::AcqRel) + 1;
+        match result {
+            Ok(token) => {
+                let token = Arc::new(token);
+                self.current.store(Some(Arc::clone(&token)));
+                if let Ok(mut failure) = self.last_failure.lock() {
+                    *failure = None;
+                }
+                Ok(token)
+            }
+            Err(err) => {
+                if let Ok(mut failure) = self.last_failure.lock() {
+                    *failure = Some((generation, err.clone()));
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// Drops the cached token if it is the one that was rejected; returns whether a retry
+    /// with a fresh token may help.
+    pub(crate) fn invalidate(&self, rejected_secret: Option<&str>) -> bool {
+        let current = self.current.load_full();
+        match (current, rejected_secret) {
+            (Some(token), Some(rejected)) if !token.same_secret(rejected) => {
+                // Someone already replaced the rejected token: retry with the new one.
+                true
+            }
+            (Some(_), _) => {
+                tracing::debug!("dropping the cached token after a 401");
+                self.current.store(None);
+                true
+            }
+            (None, _) => true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ManualClock;
+    use secrecy::SecretString;
+    use std::sync::atomic::AtomicUsize;
+
+    fn token(clock: &ManualClock, secret: &str, lifetime: Duration) -> AccessToken {
+        use crate::Clock;
+        let now = clock.now();
+        AccessToken {
+            secret: SecretString::from(secret.to_owned()),
+            header: http::HeaderValue::from_static("Bearer x"),
+            token_type: "Bearer".into(),
+            expires_at: now + lifetime,
+            refresh_at: now + lifetime - Duration::from_secs(60),
+            scopes: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn failure_is_shared_with_waiters_and_not_cached() {
+        let clock = ManualClock::new();
+        let cache = Arc::new(TokenCache::new(Arc::new(clock.clone())));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..50 {
+            let cache = cache.clone();
+            let calls = calls.clone();
+            tasks.push(tokio::spawn(async move {
+                cache
+                    .get(|| async move {
+                        calls.fetch_add(1, Ordering::SeqCst);
+                        tokio::task::yield_now().await;
+                        Err::<AccessToken, _>(Error::config("down"))
+                    })
+                    .await
+            }));
+        }
+        for t in tasks {
+            assert!(t.await.unwrap().is_err());
+        }
+        let fetched = calls.load(Ordering::SeqCst);
+        assert!(fetched < 50, "waiters shared failures: {fetched} fetches");
+        // The next call tries again.
+        let c2 = clock.clone();
+        let ok = cache
+            .get(|| async move { Ok(token(&c2, "t", Duration::from_secs(3600))) })
+            .await;
+        assert!(ok.is_ok());
+    }
+
+    #[tokio::test]
+    async fn refresh_window_keeps_valid_token_when_refresh_fails() {
+        let clock = ManualClock::new();
+        let cache = TokenCache::new(Arc::new(clock.clone()));
+        let c = clock.clone();
+        cache
+            .get(|| async move { Ok(token(&c, "first", Duration::from_secs(3600))) })
+            .await
+            .unwrap();
+        clock.advance(Duration::from_secs(3600 - 30));
+        let t = cache
+            .get(|| async { Err::<AccessToken, _>(Error::config("down")) })
+            .await
+            .unwrap();
+        assert!(t.same_secret("first"));
+    }
+
+    #[test]
+    fn refresh_policy_never_past_half_life() {
+        let p = RefreshPolicy {
+            margin: Duration::from_secs(300),
+            jitter: Duration::from_secs(30),
+        };
+        let t0 = Instant::now();
+        for _ in 0..100 {
+            let at = p.refresh_at(t0, Duration::from_secs(60));
+            assert_eq!(at, t0 + Duration::from_secs(30));
+            let at = p.refresh_at(t0, Duration::from_secs(3600));
+            assert!(at <= t0 + Duration::from_secs(3300));
+            assert!(at >= t0 + Duration::from_secs(3270));
+        }
+    }
+}

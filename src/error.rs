@@ -1,0 +1,414 @@
+//! The crate's one error type and the provider error bodies it carries.
+//!
+//! Every failure is data: the HTTP status, the provider's own error fields and the request id
+//! travel with the error, so callers can branch on them without matching strings.
+//! No variant ever holds a secret: response bodies are cut to a short snippet and token
+//! values inside JSON snippets are redacted before they are stored.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::StatusCode;
+
+/// Shorthand for `Result<T, scimkit::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How many bytes of an unexpected body an error keeps.
+pub(crate) const SNIPPET_LIMIT: usize = 256;
+
+/// Everything that can go wrong in scimkit.
+///
+/// The enum is `#[non_exhaustive]`: match the variants you handle and keep a `_` arm.
+/// [`Error::is_retryable`] tells whether sending the same request again may succeed.
+///
+/// ```
+/// use scimkit::Error;
+///
+/// fn describe(err: &Error) -> String {
+///     match err {
+///         Error::OAuth(e) if e.error == "invalid_client" => "check the client id and secret".into(),
+///         Error::Timeout { .. } => "the server is slow; try again".into(),
+///         other => other.to_string(),
+///     }
+/// }
+/// # let _ = describe;
+/// ```
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A builder was given a value it cannot use, or a required value is missing.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+
+    /// A plain `http://` URL to a host that is not loopback, without the builder's opt-in.
+    #[error(
+        "refusing plain http:// URL {url}: use https://, or call allow_insecure_http(true) on the builder"
+    )]
+    InsecureUrl {
+        /// The refused URL (without query or credentials).
+        url: String,
+    },
+
+    /// The request did not complete within the configured timeout.
+    #[error("request to {url} timed out")]
+    Timeout {
+        /// The URL (without query) that timed out.
+        url: String,
+    },
+
+    /// The connection could not be made or was dropped before a full answer arrived.
+    #[error("connection to {url} failed: {message}")]
+    Connect {
+        /// The URL (without query).
+        url: String,
+        /// What the HTTP stack reported.
+        message: String,
+    },
+
+    /// The server answered with a status the caller did not expect and no body we understand.
+    #[error("{0}")]
+    Http(Box<HttpError>),
+
+    /// An OAuth 2.0 error response (RFC 6749 §5.2) from a token endpoint.
+    #[error("{0}")]
+    OAuth(Box<OAuthError>),
+
+    /// A SCIM error response (RFC 7644 §3.12).
+    #[error("{0}")]
+    Scim(Box<ScimError>),
+
+    /// An Okta management API error response.
+    #[error("{0}")]
+    Okta(Box<OktaError>),
+
+    /// The body could not be decoded into the expected type.
+    #[error("could not decode the {status} response from {url}: {message}; body starts: {snippet:?}")]
+    Decode {
+        /// HTTP status of the response.
+        status: StatusCode,
+        /// The URL (without query).
+        url: String,
+        /// What went wrong (JSON path and reason, or a content type mismatch).
+        message: String,
+        /// The first bytes of the body, with token values redacted.
+        snippet: String,
+    },
+
+    /// The response body was larger than the configured limit.
+    #[error("response from {url} exceeds the {limit}-byte limit")]
+    BodyTooLarge {
+        /// The URL (without query).
+        url: String,
+        /// The configured limit in bytes.
+        limit: usize,
+    },
+
+    /// A token endpoint issued a token of a type this client cannot use.
+    #[error("token endpoint issued a {token_type:?} token; only Bearer is supported here")]
+    UnsupportedTokenType {
+        /// The `token_type` the server sent.
+        token_type: String,
+    },
+
+    /// The server redirected a request that must not follow redirects (token requests).
+    #[error("{url} answered {status} redirecting to {location:?}; redirects are not followed")]
+    Redirect {
+        /// The 3xx status.
+        status: StatusCode,
+        /// The URL (without query).
+        url: String,
+        /// The `Location` header, if any.
+        location: Option<String>,
+    },
+
+    /// A conditional request was not satisfied: the resource did not change (304).
+    #[error("not modified")]
+    NotModified,
+
+    /// Any other failure inside the HTTP stack (TLS set-up, invalid header, ...).
+    #[error("HTTP client error: {0}")]
+    Transport(Arc<str>),
+}
+
+fn fmt_request_id(id: &Option<String>) -> String {
+    id.as_deref()
+        .map(|id| format!(" (request id {id})"))
+        .unwrap_or_default()
+}
+
+impl Error {
+    /// Whether the same request may succeed if sent again later.
+    ///
+    /// True for timeouts, connection failures, HTTP 408, 429, 500, 502, 503 and 504, and
+    /// OAuth `temporarily_unavailable` / `server_error`.
+    ///
+    /// ```
+    /// let err = scimkit::Error::Timeout { url: "https://idp.example.com/token".into() };
+    /// assert!(err.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Timeout { .. } | Error::Connect { .. } => true,
+            Error::OAuth(e) => {
+                matches!(e.error.as_str(), "temporarily_unavailable" | "server_error")
+                    || e.status.is_some_and(retryable_status)
+            }
+            _ => self.status().is_some_and(retryable_status),
+        }
+    }
+
+    /// The HTTP status behind this error, when there was a response.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Http(e) => Some(e.status),
+            Error::OAuth(e) => e.status,
+            Error::Scim(e) => Some(e.status),
+            Error::Okta(e) => Some(e.status),
+            Error::Decode { status, .. } | Error::Redirect { status, .. } => Some(*status),
+            Error::NotModified => Some(StatusCode::NOT_MODIFIED),
+            _ => None,
+        }
+    }
+
+    /// The provider's request id (`X-Okta-Request-Id`, `X-Request-Id`), when it sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Http(e) => e.request_id.as_deref(),
+            Error::OAuth(e) => e.request_id.as_deref(),
+            Error::Scim(e) => e.request_id.as_deref(),
+            Error::Okta(e) => e.request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// How long the server asked the client to wait (`Retry-After`), when it said so.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Http(e) => e.retry_after,
+            _ => None,
+        }
+    }
+
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Error::Config(message.into())
+    }
+}
+
+pub(crate) fn retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// An HTTP error response with no provider-specific body.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("HTTP {status} from {url}{}; body starts: {snippet:?}", fmt_request_id(.request_id))]
+#[non_exhaustive]
+pub struct HttpError {
+    /// The status code.
+    pub status: StatusCode,
+    /// The URL (without query).
+    pub url: String,
+    /// The first bytes of the body, with token values redacted.
+    pub snippet: String,
+    /// The provider's request id, when sent.
+    pub request_id: Option<String>,
+    /// The server's `Retry-After`, when sent.
+    pub retry_after: Option<Duration>,
+}
+
+/// An OAuth 2.0 error response (RFC 6749 §5.2), e.g. `invalid_client` or `invalid_scope`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("OAuth error {error}{}{}", .error_description.as_deref().map(|d| format!(": {d}")).unwrap_or_default(), fmt_request_id(.request_id))]
+#[non_exhaustive]
+pub struct OAuthError {
+    /// The HTTP status, when the error came from a response.
+    pub status: Option<StatusCode>,
+    /// The `error` code (`invalid_client`, `invalid_grant`, `use_dpop_nonce`, ...).
+    pub error: String,
+    /// `error_description`, when sent.
+    pub error_description: Option<String>,
+    /// `error_uri`, when sent.
+    pub error_uri: Option<String>,
+    /// The provider's request id, when sent.
+    pub request_id: Option<String>,
+}
+
+/// A SCIM error response (RFC 7644 §3.12).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("SCIM error {status}{}{}{}", .scim_type.as_deref().map(|t| format!(" {t}")).unwrap_or_default(), .detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default(), fmt_request_id(.request_id))]
+#[non_exhaustive]
+pub struct ScimError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// `scimType` (`uniqueness`, `invalidFilter`, `tooMany`, ...), kept as sent.
+    pub scim_type: Option<String>,
+    /// `detail`, when sent.
+    pub detail: Option<String>,
+    /// The provider's request id, when sent.
+    pub request_id: Option<String>,
+}
+
+/// An Okta management API error response.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("Okta error {status} {error_code}: {error_summary}{}", fmt_request_id(.request_id))]
+#[non_exhaustive]
+pub struct OktaError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// `errorCode`, e.g. `E0000007`.
+    pub error_code: String,
+    /// `errorSummary`.
+    pub error_summary: String,
+    /// `errorLink`, when sent.
+    pub error_link: Option<String>,
+    /// `errorId`, when sent.
+    pub error_id: Option<String>,
+    /// `errorCauses[].errorSummary`.
+    pub error_causes: Vec<String>,
+    /// `X-Okta-Request-Id`, when sent.
+    pub request_id: Option<String>,
+}
+
+/// Keys whose values are secrets wherever they appear in a JSON body.
+const SECRET_KEYS: &[&str] = &[
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "client_secret",
+    "client_assertion",
+    "password",
+    "token",
+    "value",
+];
+
+/// The first bytes of a body, safe to put in an error: JSON token values are redacted.
+pub(crate) fn snippet(body: &[u8]) -> String {
+    if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body) {
+        redact(&mut value, false);
+        let text = value.to_string();
+        return cut(&text);
+    }
+    // Not JSON: scrub anything that looks like `access_token=...` in a form or text body.
+    let text = String::from_utf8_lossy(body);
+    let mut out = String::with_capacity(text.len().min(SNIPPET_LIMIT));
+    for (i, part) in text.split('&').enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        match part.split_once('=') {
+            Some((k, _)) if SECRET_KEYS[..5].contains(&k.trim()) => {
+                out.push_str(k);
+                out.push_str("=[redacted]");
+            }
+            _ => out.push_str(part),
+        }
+    }
+    cut(&out)
+}
+
+fn redact(value: &mut serde_json::Value, inside_credentials: bool) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                let key = k.as_str();
+                let secret_key = SECRET_KEYS[..6].contains(&key)
+                    || (inside_credentials && SECRET_KEYS.contains(&key));
+                if secret_key && !v.is_object() {
+                    *v = serde_json::Value::String("[redacted]".into());
+                } else {
+                    redact(v, inside_credentials || key == "credentials" || key == "password");
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for v in items {
+                redact(v, inside_credentials);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn cut(text: &str) -> String {
+    if text.len() <= SNIPPET_LIMIT {
+        return text.to_owned();
+    }
+    let mut end = SNIPPET_LIMIT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// A URL fit for an error message or a log: no query, no fragment, no credentials.
+pub(crate) fn display_url(url: &url::Url) -> String {
+    let mut shown = url.clone();
+    shown.set_query(None);
+    shown.set_fragment(None);
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippet_redacts_tokens_in_json() {
+        let body = br#"{"access_token":"s3cr3t-token","token_type":"bearer"}"#;
+        let s = snippet(body);
+        assert!(!s.contains("s3cr3t"), "{s}");
+        assert!(s.contains("token_type"));
+    }
+
+    #[test]
+    fn snippet_redacts_nested_password_values() {
+        let body = br#"{"credentials":{"password":{"value":"hunter2"}},"profile":{"login":"a"}}"#;
+        let s = snippet(body);
+        assert!(!s.contains("hunter2"), "{s}");
+        assert!(s.contains("login"));
+    }
+
+    #[test]
+    fn snippet_redacts_form_tokens_and_cuts_long_bodies() {
+        assert_eq!(snippet(b"a=1&access_token=xyz"), "a=1&access_token=[redacted]");
+        let long = "é".repeat(400);
+        let s = snippet(long.as_bytes());
+        assert!(s.len() <= SNIPPET_LIMIT + '…'.len_utf8());
+    }
+
+    #[test]
+    fn retryable_classification() {
+        let http = |code: u16| {
+            Error::Http(Box::new(HttpError {
+                status: StatusCode::from_u16(code).unwrap(),
+                url: "u".into(),
+                snippet: String::new(),
+                request_id: None,
+                retry_after: None,
+            }))
+        };
+        for code in [429, 502, 503, 504] {
+            assert!(http(code).is_retryable(), "{code}");
+        }
+        for code in [400, 401, 403, 404, 409, 412] {
+            assert!(!http(code).is_retryable(), "{code}");
+        }
+        let oauth = Error::OAuth(Box::new(OAuthError {
+            status: Some(StatusCode::UNAUTHORIZED),
+            error: "invalid_client".into(),
+            error_description: None,
+            error_uri: None,
+            request_id: Some("r1".into()),
+        }));
+        assert!(!oauth.is_retryable());
+        assert_eq!(oauth.request_id(), Some("r1"));
+        assert_eq!(oauth.to_string(), "OAuth error invalid_client (request id r1)");
+    }
+
+    #[test]
+    fn display_url_drops_query_and_userinfo() {
+        let url = url::Url::parse("https://u:p@h.example/x?token=abc#f").unwrap();
+        assert_eq!(display_url(&url), "https://h.example/x");
+    }
+}

@@ -1,0 +1,194 @@
+//! When to send a request again, and how long to wait first.
+
+use std::time::Duration;
+
+use http::{Method, StatusCode};
+
+/// Retry behaviour for transient failures: connection errors, timeouts, HTTP 429, 502, 503
+/// and 504.
+///
+/// A 429 and a connection that could not be made are retried for every method (the server
+/// did not act on the request); timeouts and 502/503/504 only for idempotent requests (GET,
+/// HEAD, PUT, DELETE, OPTIONS, or a request marked idempotent). The wait before retry `n`
+/// (0-based) is `initial_backoff × 2ⁿ`, capped at `max_backoff`, with "equal jitter" (half
+/// fixed, half random); a `Retry-After` or `X-Rate-Limit-Reset` from the server replaces it
+/// when longer. A server that asks for more than `max_wait` is not waited for: the error is
+/// returned with its `retry_after`.
+///
+/// ```
+/// use std::time::Duration;
+/// use scimkit::RetryPolicy;
+///
+/// let policy = RetryPolicy::default()
+///     .max_retries(5)
+///     .initial_backoff(Duration::from_millis(100))
+///     .max_wait(Duration::from_secs(30));
+/// assert_eq!(policy.get_max_retries(), 5);
+/// let none = RetryPolicy::never();
+/// assert_eq!(none.get_max_retries(), 0);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_retries: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_wait: Duration,
+    jitter: bool,
+}
+
+impl Default for RetryPolicy {
+    /// 3 retries, 200 ms initial back-off, 10 s back-off cap, 60 s longest server-requested wait,
+    /// jitter on.
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 3,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(10),
+            max_wait: Duration::from_secs(60),
+            jitter: true,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn never() -> Self {
+        RetryPolicy {
+            max_retries: 0,
+            ..Self::default()
+        }
+    }
+
+    /// How many times a request may be sent again after the first attempt.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// The wait before the first retry; it doubles for each later one.
+    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// The longest computed back-off.
+    pub fn max_backoff(mut self, backoff: Duration) -> Self {
+        self.max_backoff = backoff;
+        self
+    }
+
+    /// The longest wait a server may ask for (`Retry-After`, rate-limit reset) before the
+    /// client gives up instead of waiting.
+    pub fn max_wait(mut self, wait: Duration) -> Self {
+        self.max_wait = wait;
+        self
+    }
+
+    /// Turns jitter on or off (off makes waits deterministic, e.g. in tests).
+    pub fn jitter(mut self, jitter: bool) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// The configured number of retries.
+    pub fn get_max_retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    /// The configured longest server-requested wait.
+    pub fn get_max_wait(&self) -> Duration {
+        self.max_wait
+    }
+
+    /// The back-off before retry number `retry` (0-based), before any server hint.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let factor = 1u32.checked_shl(retry.min(30)).unwrap_or(u32::MAX);
+        let full = self
+            .initial_backoff
+            .saturating_mul(factor)
+            .min(self.max_backoff);
+        if !self.jitter || full.is_zero() {
+            return full;
+        }
+        let half = full / 2;
+        let spread = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
+        half + Duration::from_nanos(fastrand::u64(0..=spread))
+    }
+
+    /// The wait before retry `retry`, given what the server asked for; `None` when the server
+    /// asked for longer than `max_wait`.
+    pub(crate) fn wait(&self, retry: u32, server_hint: Option<Duration>) -> Option<Duration> {
+        let backoff = self.backoff(retry);
+        match server_hint {
+            Some(hint) if hint > self.max_wait => None,
+            Some(hint) => Some(hint.max(backoff)),
+            None => Some(backoff),
+        }
+    }
+}
+
+/// Whether a method is idempotent by RFC 9110 §9.2.2.
+pub(crate) fn idempotent_method(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
+    )
+}
+
+/// Whether a response status is worth another attempt.
+pub(crate) fn retry_status(status: StatusCode, idempotent: bool) -> bool {
+    match status.as_u16() {
+        429 => true,
+        502..=504 => idempotent,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let p = RetryPolicy::default()
+            .jitter(false)
+            .initial_backoff(Duration::from_millis(100))
+            .max_backoff(Duration::from_millis(350));
+        assert_eq!(p.backoff(0), Duration::from_millis(100));
+        assert_eq!(p.backoff(1), Duration::from_millis(200));
+        assert_eq!(p.backoff(2), Duration::from_millis(350));
+        assert_eq!(p.backoff(40), Duration::from_millis(350));
+    }
+
+    #[test]
+    fn jitter_stays_within_half_and_full() {
+        let p = RetryPolicy::default().initial_backoff(Duration::from_millis(100));
+        for _ in 0..200 {
+            let d = p.backoff(0);
+            assert!(d >= Duration::from_millis(50) && d <= Duration::from_millis(100));
+        }
+    }
+
+    #[test]
+    fn server_hint_wins_when_longer_and_too_long_gives_up() {
+        let p = RetryPolicy::default()
+            .jitter(false)
+            .max_wait(Duration::from_secs(5));
+        assert_eq!(
+            p.wait(0, Some(Duration::from_secs(2))),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(p.wait(0, Some(Duration::from_secs(6))), None);
+        assert_eq!(p.wait(0, None), Some(Duration::from_millis(200)));
+    }
+
+    #[test]
+    fn which_statuses_retry() {
+        assert!(retry_status(StatusCode::TOO_MANY_REQUESTS, false));
+        assert!(retry_status(StatusCode::SERVICE_UNAVAILABLE, true));
+        assert!(!retry_status(StatusCode::SERVICE_UNAVAILABLE, false));
+        assert!(!retry_status(StatusCode::INTERNAL_SERVER_ERROR, true));
+        assert!(idempotent_method(&Method::PUT));
+        assert!(!idempotent_method(&Method::POST));
+    }
+}
