@@ -58,11 +58,13 @@ mod clock;
 mod error;
 #[cfg(feature = "mock")]
 pub mod mock;
+pub mod scim;
 pub mod transport;
 
 pub use auth::{ApiToken, Authenticator, BearerToken, ClientAuth, ClientCredentials};
 pub use clock::{Clock, ManualClock, Sleep, SystemClock};
 pub use error::{Error, HttpError, OAuthError, OktaError, Result, ScimError};
+pub use scim::{EnterpriseUser, Filter, Group, Patch, ScimClient, User};
 pub use transport::{RateLimit, RetryPolicy, Transport, TransportBuilder};
 
 pub use secrecy::{ExposeSecret, SecretString};

@@ -1,0 +1,80 @@
+//! The enterprise User extension (RFC 7643 §4.3).
+
+use serde::{Deserialize, Serialize};
+
+use super::{Extension, Extra, schema};
+
+/// `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`.
+///
+/// ```
+/// use scimkit::scim::{EnterpriseUser, User};
+///
+/// let user = User::new("bob").enterprise(EnterpriseUser {
+///     department: Some("Engineering".into()),
+///     ..EnterpriseUser::default()
+/// });
+/// let json = serde_json::to_value(&user).unwrap();
+/// assert_eq!(
+///     json["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["department"],
+///     "Engineering"
+/// );
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct EnterpriseUser {
+    /// Employee number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employee_number: Option<String>,
+    /// Cost centre.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_center: Option<String>,
+    /// Organisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
+    /// Division.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub division: Option<String>,
+    /// Department.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    /// The user's manager.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<Manager>,
+    /// Attributes this crate does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl Extension for EnterpriseUser {
+    const URN: &'static str = schema::ENTERPRISE_USER;
+}
+
+/// A reference to a user's manager.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Manager {
+    /// The manager's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// The manager's URI.
+    #[serde(rename = "$ref", default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// The manager's display name (read-only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Attributes this crate does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl Manager {
+    /// A manager reference by id.
+    pub fn new(id: impl Into<String>) -> Self {
+        Manager {
+            value: Some(id.into()),
+            ..Manager::default()
+        }
+    }
+}

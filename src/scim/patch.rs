@@ -1,0 +1,368 @@
+//! PATCH (RFC 7644 §3.5.2): a typed builder of operations and the diff of two versions.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use super::filter::{AttrPath, Filter, FilterParseError};
+use super::schema;
+use crate::{Error, Result};
+
+/// A PATCH request: a list of operations applied in order.
+///
+/// Written canonically: lowercase `op`s and `schemas` set. Read tolerantly (the mock server
+/// uses the same type): `Add`/`Replace`/`Remove` in any case, `operations` in any case.
+///
+/// ```
+/// use scimkit::scim::{Filter, Patch, PatchPath};
+///
+/// let patch = Patch::new()
+///     .replace("active", false)
+///     .replace("name.givenName", "Alicia")
+///     .replace(PatchPath::attr("emails").filter(Filter::attr("type").eq("work")).sub("value"), "a@x.org")
+///     .remove(PatchPath::attr("members").filter(Filter::attr("value").eq("2819c223")));
+/// let json = serde_json::to_value(&patch).unwrap();
+/// assert_eq!(json["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:PatchOp");
+/// assert_eq!(json["Operations"][0], serde_json::json!({"op": "replace", "path": "active", "value": false}));
+/// assert_eq!(json["Operations"][2]["path"], r#"emails[type eq "work"].value"#);
+/// assert_eq!(json["Operations"][3]["path"], r#"members[value eq "2819c223"]"#);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Patch {
+    /// The operations, in order.
+    pub operations: Vec<PatchOperation>,
+}
+
+/// One PATCH operation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PatchOperation {
+    /// `add`, `remove` or `replace`.
+    pub op: PatchOp,
+    /// The target; `None` means the resource itself (the value is then an object).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The value (absent for `remove`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+}
+
+/// A PATCH operation kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PatchOp {
+    /// `add`
+    Add,
+    /// `remove`
+    Remove,
+    /// `replace`
+    Replace,
+}
+
+impl PatchOp {
+    /// The canonical (lowercase) wire value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PatchOp::Add => "add",
+            PatchOp::Remove => "remove",
+            PatchOp::Replace => "replace",
+        }
+    }
+}
+
+impl Serialize for PatchOp {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for PatchOp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        match s.to_ascii_lowercase().as_str() {
+            "add" => Ok(PatchOp::Add),
+            "remove" => Ok(PatchOp::Remove),
+            "replace" => Ok(PatchOp::Replace),
+            _ => Err(serde::de::Error::unknown_variant(
+                &s,
+                &["add", "remove", "replace"],
+            )),
+        }
+    }
+}
+
+/// A PATCH path: an attribute path, optionally with a value filter and a sub-attribute
+/// (`emails[type eq "work"].value`).
+///
+/// ```
+/// use scimkit::scim::{Filter, PatchPath};
+/// let p = PatchPath::attr("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department");
+/// assert_eq!(p.to_string(), "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department");
+/// let p = PatchPath::parse(r#"emails[type eq "work"].value"#).unwrap();
+/// assert_eq!(p, PatchPath::attr("emails").filter(Filter::attr("type").eq("work")).sub("value"));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatchPath {
+    attr: AttrPath,
+    filter: Option<Filter>,
+    sub: Option<String>,
+}
+
+impl PatchPath {
+    /// A path to an attribute (`active`, `name.givenName`, a URN-qualified attribute).
+    pub fn attr(path: &str) -> PatchPath {
+        PatchPath {
+            attr: AttrPath::new(path),
+            filter: None,
+            sub: None,
+        }
+    }
+
+    /// Narrows a multi-valued attribute to the values matching `filter`.
+    pub fn filter(mut self, filter: Filter) -> PatchPath {
+        self.filter = Some(filter);
+        self
+    }
+
+    /// Targets a sub-attribute of the filtered values.
+    pub fn sub(mut self, sub: &str) -> PatchPath {
+        let cleaned: String = sub
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || "_-$".contains(*c))
+            .collect();
+        self.sub = Some(cleaned);
+        self
+    }
+
+    /// Parses path syntax.
+    pub fn parse(text: &str) -> std::result::Result<PatchPath, FilterParseError> {
+        let (attr, filter, sub) = super::filter::parse::parse_patch_path(text)?;
+        Ok(PatchPath { attr, filter, sub })
+    }
+
+    /// The attribute part.
+    pub fn attr_path(&self) -> &AttrPath {
+        &self.attr
+    }
+
+    /// The value filter, if any.
+    pub fn value_filter(&self) -> Option<&Filter> {
+        self.filter.as_ref()
+    }
+
+    /// The sub-attribute after the filter, if any.
+    pub fn sub_attr(&self) -> Option<&str> {
+        self.sub.as_deref()
+    }
+}
+
+impl fmt::Display for PatchPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.attr)?;
+        if let Some(filter) = &self.filter {
+            write!(f, "[{filter}]")?;
+        }
+        if let Some(sub) = &self.sub {
+            write!(f, ".{sub}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<&str> for PatchPath {
+    /// Parses the path; a string that is not valid path syntax is treated as a plain
+    /// attribute name with disallowed characters dropped.
+    fn from(text: &str) -> Self {
+        PatchPath::parse(text).unwrap_or_else(|_| PatchPath::attr(text))
+    }
+}
+
+impl From<String> for PatchPath {
+    fn from(text: String) -> Self {
+        PatchPath::from(text.as_str())
+    }
+}
+
+impl Patch {
+    /// An empty PATCH.
+    pub fn new() -> Self {
+        Patch::default()
+    }
+
+    fn push(mut self, op: PatchOp, path: Option<String>, value: Option<Value>) -> Self {
+        self.operations.push(PatchOperation { op, path, value });
+        self
+    }
+
+    /// `add` a value at `path` (multi-valued attributes gain the values).
+    pub fn add(self, path: impl Into<PatchPath>, value: impl Into<Value>) -> Self {
+        self.push(
+            PatchOp::Add,
+            Some(path.into().to_string()),
+            Some(value.into()),
+        )
+    }
+
+    /// `replace` the value at `path`.
+    pub fn replace(self, path: impl Into<PatchPath>, value: impl Into<Value>) -> Self {
+        self.push(
+            PatchOp::Replace,
+            Some(path.into().to_string()),
+            Some(value.into()),
+        )
+    }
+
+    /// `remove` the value(s) at `path`.
+    pub fn remove(self, path: impl Into<PatchPath>) -> Self {
+        self.push(PatchOp::Remove, Some(path.into().to_string()), None)
+    }
+
+    /// `replace` with no path: each attribute of `attributes` replaces the resource's.
+    pub fn replace_attributes(self, attributes: Map<String, Value>) -> Self {
+        self.push(PatchOp::Replace, None, Some(Value::Object(attributes)))
+    }
+
+    /// `add` or `replace` a serialisable value (e.g. a typed sub-structure).
+    pub fn op_with<T: Serialize>(
+        self,
+        op: PatchOp,
+        path: impl Into<PatchPath>,
+        value: &T,
+    ) -> Result<Self> {
+        let value = serde_json::to_value(value)
+            .map_err(|e| Error::config(format!("could not encode the PATCH value: {e}")))?;
+        Ok(self.push(op, Some(path.into().to_string()), Some(value)))
+    }
+
+    /// Whether there is nothing to send.
+    pub fn is_empty(&self) -> bool {
+        self.operations.is_empty()
+    }
+
+    /// The operations that turn `old` into `new`.
+    ///
+    /// Top-level attributes that disappeared are removed, changed ones replaced; complex
+    /// single-valued attributes (`name`, extension objects) are compared one level down so
+    /// only the changed sub-attributes are sent; multi-valued attributes are replaced whole
+    /// (or removed when emptied). `id`, `meta`, `schemas` and the read-only `groups` are
+    /// never part of the diff.
+    ///
+    /// ```
+    /// use scimkit::scim::{Name, Patch, User};
+    /// let old = User::new("alice").name(Name::new("Alice", "Liddell")).active(true);
+    /// let new = User::new("alice").name(Name::new("Alicia", "Liddell")).active(false);
+    /// let patch = Patch::diff(&old, &new).unwrap();
+    /// let json = serde_json::to_value(&patch).unwrap();
+    /// assert_eq!(json["Operations"], serde_json::json!([
+    ///     {"op": "replace", "path": "active", "value": false},
+    ///     {"op": "replace", "path": "name.givenName", "value": "Alicia"},
+    /// ]));
+    /// ```
+    pub fn diff<T: Serialize>(old: &T, new: &T) -> Result<Patch> {
+        let encode = |v: &T| {
+            serde_json::to_value(v)
+                .map_err(|e| Error::config(format!("could not encode the resource: {e}")))
+        };
+        let (old, new) = (encode(old)?, encode(new)?);
+        let empty = Map::new();
+        let old = old.as_object().unwrap_or(&empty);
+        let new = new.as_object().unwrap_or(&empty);
+        let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        let mut patch = Patch::new();
+        for key in keys {
+            if ["id", "meta", "schemas", "groups"].contains(&key.as_str()) {
+                continue;
+            }
+            patch = diff_attr(patch, key, old.get(key), new.get(key), Level::Top);
+        }
+        Ok(patch)
+    }
+}
+
+fn is_empty_value(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => true,
+        Some(Value::Array(a)) => a.is_empty(),
+        _ => false,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Level {
+    Top,
+    InExtension,
+    Leaf,
+}
+
+fn diff_attr(
+    patch: Patch,
+    path: &str,
+    old: Option<&Value>,
+    new: Option<&Value>,
+    level: Level,
+) -> Patch {
+    if old == new || (is_empty_value(old) && is_empty_value(new)) {
+        return patch;
+    }
+    if is_empty_value(new) {
+        return patch.push(PatchOp::Remove, Some(path.to_owned()), None);
+    }
+    match (old, new) {
+        (Some(Value::Object(o)), Some(Value::Object(n))) if level != Level::Leaf => {
+            let urn = level == Level::Top && path.starts_with("urn:");
+            let (sep, child) = if urn {
+                (':', Level::InExtension)
+            } else {
+                ('.', Level::Leaf)
+            };
+            let mut keys: Vec<&String> = o.keys().chain(n.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            let mut patch = patch;
+            for key in keys {
+                let sub = format!("{path}{sep}{key}");
+                patch = diff_attr(patch, &sub, o.get(key), n.get(key), child);
+            }
+            patch
+        }
+        (_, Some(value)) => {
+            patch.push(PatchOp::Replace, Some(path.to_owned()), Some(value.clone()))
+        }
+        (_, None) => patch,
+    }
+}
+
+#[derive(Serialize)]
+struct PatchBody<'a> {
+    schemas: [&'static str; 1],
+    #[serde(rename = "Operations")]
+    operations: &'a [PatchOperation],
+}
+
+impl Serialize for Patch {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        PatchBody {
+            schemas: [schema::PATCH_OP],
+            operations: &self.operations,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Patch {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let map = Map::<String, Value>::deserialize(d)?;
+        let ops = map
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("operations"))
+            .map(|(_, v)| v.clone())
+            .unwrap_or(Value::Array(Vec::new()));
+        let operations =
+            Vec::<PatchOperation>::deserialize(ops).map_err(serde::de::Error::custom)?;
+        Ok(Patch { operations })
+    }
+}
