@@ -7,9 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use http::HeaderMap;
 use oauth2::basic::{BasicClient, BasicTokenType};
-use oauth2::{
-    AuthType, ClientId, ClientSecret, RequestTokenError, Scope, TokenResponse, TokenUrl,
-};
+use oauth2::{AuthType, ClientId, ClientSecret, RequestTokenError, Scope, TokenResponse, TokenUrl};
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 use url::Url;

@@ -4,6 +4,7 @@
 //! [`Faults`] on demand so a downstream crate's CI can test its own error handling.
 //!
 //! - [`TokenServer`]: an OAuth 2.0 token endpoint (client-credentials grant).
+//! - [`ScimServer`]: an in-memory SCIM 2.0 service provider (Users, Groups, Bulk, discovery).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -26,9 +27,11 @@
 //! ```
 
 mod faults;
+mod scim;
 mod token;
 
 pub use faults::{Fault, Faults};
+pub use scim::{RecordedRequest, SCIM_BASE_PATH, ScimServer, ScimServerBuilder};
 pub use token::{
     AuthMethod, MockClientAuth, TOKEN_PATH, TokenInfo, TokenRequestRecord, TokenServer,
     TokenValidator,

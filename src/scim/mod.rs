@@ -52,6 +52,8 @@ pub use list::{ListResponse, SearchRequest, SortOrder};
 pub use meta::Meta;
 pub use patch::{Patch, PatchOp, PatchOperation, PatchPath};
 pub use query::{ListRequest, Query};
+#[cfg(feature = "mock")]
+pub(crate) use resource::to_body as resource_body;
 pub use resource::{Extension, Resource};
 pub use stream::{ResourceStream, StreamPosition};
 pub use user::{Address, MultiValued, Name, User};
