@@ -9,10 +9,7 @@ use super::{Extension, Extra, schema};
 /// ```
 /// use scimkit::scim::{EnterpriseUser, User};
 ///
-/// let user = User::new("bob").enterprise(EnterpriseUser {
-///     department: Some("Engineering".into()),
-///     ..EnterpriseUser::default()
-/// });
+/// let user = User::new("bob").enterprise(EnterpriseUser::new().department("Engineering"));
 /// let json = serde_json::to_value(&user).unwrap();
 /// assert_eq!(
 ///     json["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["department"],
@@ -44,6 +41,49 @@ pub struct EnterpriseUser {
     /// Attributes this crate does not model.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+impl EnterpriseUser {
+    /// An empty extension.
+    pub fn new() -> Self {
+        EnterpriseUser::default()
+    }
+
+    /// Sets `employeeNumber`.
+    pub fn employee_number(mut self, value: impl Into<String>) -> Self {
+        self.employee_number = Some(value.into());
+        self
+    }
+
+    /// Sets `costCenter`.
+    pub fn cost_center(mut self, value: impl Into<String>) -> Self {
+        self.cost_center = Some(value.into());
+        self
+    }
+
+    /// Sets `organization`.
+    pub fn organization(mut self, value: impl Into<String>) -> Self {
+        self.organization = Some(value.into());
+        self
+    }
+
+    /// Sets `division`.
+    pub fn division(mut self, value: impl Into<String>) -> Self {
+        self.division = Some(value.into());
+        self
+    }
+
+    /// Sets `department`.
+    pub fn department(mut self, value: impl Into<String>) -> Self {
+        self.department = Some(value.into());
+        self
+    }
+
+    /// Sets `manager`.
+    pub fn manager(mut self, manager: Manager) -> Self {
+        self.manager = Some(manager);
+        self
+    }
 }
 
 impl Extension for EnterpriseUser {
