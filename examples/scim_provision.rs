@@ -27,14 +27,25 @@ pub async fn provision(scim: &ScimClient) -> Result<()> {
         .email(MultiValued::new(&user_name).kind("work").primary(true))
         .active(true);
     let user = scim.users().create(&user).await?;
-    let user_id = user.id.clone().ok_or_else(|| Error::Config("the server returned no user id".into()))?;
+    let user_id = user
+        .id
+        .clone()
+        .ok_or_else(|| Error::Config("the server returned no user id".into()))?;
     println!("1. created user {user_name} (id {user_id})");
 
-    let group = scim.groups().create(&Group::new(format!("scimkit-demo-group-{suffix}"))).await?;
-    let group_id = group.id.clone().ok_or_else(|| Error::Config("the server returned no group id".into()))?;
+    let group = scim
+        .groups()
+        .create(&Group::new(format!("scimkit-demo-group-{suffix}")))
+        .await?;
+    let group_id = group
+        .id
+        .clone()
+        .ok_or_else(|| Error::Config("the server returned no group id".into()))?;
     println!("2. created group {} (id {group_id})", group.display_name);
 
-    scim.groups().add_members(&group_id, [user_id.as_str()]).await?;
+    scim.groups()
+        .add_members(&group_id, [user_id.as_str()])
+        .await?;
     println!("3. added the user to the group");
 
     let page = scim
@@ -46,12 +57,20 @@ pub async fn provision(scim: &ScimClient) -> Result<()> {
     println!(
         "4. listed users with userName eq {user_name:?}: {} found ({:?})",
         page.total_results.unwrap_or(page.resources.len() as u64),
-        page.resources.iter().map(|u| u.user_name.as_str()).collect::<Vec<_>>()
+        page.resources
+            .iter()
+            .map(|u| u.user_name.as_str())
+            .collect::<Vec<_>>()
     );
 
-    scim.users().patch(&user_id, &Patch::new().replace("active", false)).await?;
+    scim.users()
+        .patch(&user_id, &Patch::new().replace("active", false))
+        .await?;
     let after = scim.users().get(&user_id).await?;
-    println!("5. deactivated the user with PATCH: active = {:?}", after.active);
+    println!(
+        "5. deactivated the user with PATCH: active = {:?}",
+        after.active
+    );
     Ok(())
 }
 
@@ -66,7 +85,11 @@ async fn main() -> Result<()> {
     let scim = match env("SCIMKIT_SCIM_URL") {
         Some(url) => {
             let builder = ScimClient::builder().base_url(url.clone());
-            match (env("SCIMKIT_TOKEN_URL"), env("SCIMKIT_CLIENT_ID"), env("SCIMKIT_CLIENT_SECRET")) {
+            match (
+                env("SCIMKIT_TOKEN_URL"),
+                env("SCIMKIT_CLIENT_ID"),
+                env("SCIMKIT_CLIENT_SECRET"),
+            ) {
                 (Some(token_url), Some(client_id), Some(secret)) => {
                     println!("SCIM server {url}, client-credentials token from {token_url}");
                     let creds = ClientCredentials::builder()
@@ -91,13 +114,19 @@ async fn main() -> Result<()> {
             let idp = TokenServer::start().await;
             idp.register_client("scim-client", "demo-secret");
             let server = ScimServer::builder().token_server(&idp).start().await;
-            println!("no SCIMKIT_SCIM_URL: using the built-in mock at {}", server.base_url());
+            println!(
+                "no SCIMKIT_SCIM_URL: using the built-in mock at {}",
+                server.base_url()
+            );
             let creds = ClientCredentials::builder()
                 .token_url(idp.token_url())
                 .client_id("scim-client")
                 .client_secret("demo-secret".to_string())
                 .build()?;
-            let scim = ScimClient::builder().base_url(server.base_url()).auth(creds).build()?;
+            let scim = ScimClient::builder()
+                .base_url(server.base_url())
+                .auth(creds)
+                .build()?;
             _mock = Some((idp, server));
             scim
         }

@@ -38,7 +38,11 @@ async fn discovery() {
     assert!(spc.patch.supported);
     assert!(spc.etag.supported);
     let types = scim.resource_types().await.unwrap();
-    assert!(types.iter().any(|t| t.name == "User" && t.endpoint.ends_with("/Users")));
+    assert!(
+        types
+            .iter()
+            .any(|t| t.name == "User" && t.endpoint.ends_with("/Users"))
+    );
     let schemas = scim.schemas().await.unwrap();
     let user = schemas
         .iter()
@@ -54,13 +58,20 @@ async fn crud_and_uniqueness() {
     let user = User::new(&name)
         .display_name("Alice")
         .name(Name::new("Alice", "Liddell"))
-        .email(MultiValued::new(format!("{name}@example.com")).kind("work").primary(true))
+        .email(
+            MultiValued::new(format!("{name}@example.com"))
+                .kind("work")
+                .primary(true),
+        )
         .active(true)
         .enterprise(EnterpriseUser::new().department("R&D").employee_number("7"));
     let created = scim.users().create(&user).await.unwrap();
     let id = created.id.clone().unwrap();
     assert_eq!(created.user_name, name);
-    assert_eq!(created.enterprise.as_ref().unwrap().department.as_deref(), Some("R&D"));
+    assert_eq!(
+        created.enterprise.as_ref().unwrap().department.as_deref(),
+        Some("R&D")
+    );
 
     let dup = scim_err(scim.users().create(&User::new(&name)).await.unwrap_err());
     assert_eq!(dup.status.as_u16(), 409);
@@ -85,7 +96,15 @@ async fn crud_and_uniqueness() {
 #[tokio::test]
 async fn patch_and_group_membership() {
     let scim = client();
-    let a = scim.users().create(&User::new(unique("pa")).active(true).email(MultiValued::new("p@x.org").kind("work"))).await.unwrap();
+    let a = scim
+        .users()
+        .create(
+            &User::new(unique("pa"))
+                .active(true)
+                .email(MultiValued::new("p@x.org").kind("work")),
+        )
+        .await
+        .unwrap();
     let b = scim.users().create(&User::new(unique("pb"))).await.unwrap();
     let (a_id, b_id) = (a.id.clone().unwrap(), b.id.clone().unwrap());
 
@@ -96,7 +115,12 @@ async fn patch_and_group_membership() {
             &Patch::new()
                 .replace("active", false)
                 .replace("name.givenName", "Pat")
-                .replace(PatchPath::attr("emails").filter(Filter::attr("type").eq("work")).sub("value"), "pat@x.org"),
+                .replace(
+                    PatchPath::attr("emails")
+                        .filter(Filter::attr("type").eq("work"))
+                        .sub("value"),
+                    "pat@x.org",
+                ),
         )
         .await
         .unwrap();
@@ -108,20 +132,39 @@ async fn patch_and_group_membership() {
     assert_eq!(after.name.unwrap().given_name.as_deref(), Some("Pat"));
     assert_eq!(after.emails[0].value.as_deref(), Some("pat@x.org"));
 
-    let group = scim.groups().create(&Group::new(unique("grp")).member(Member::user(&a_id))).await.unwrap();
+    let group = scim
+        .groups()
+        .create(&Group::new(unique("grp")).member(Member::user(&a_id)))
+        .await
+        .unwrap();
     let gid = group.id.clone().unwrap();
-    scim.groups().add_members(&gid, [b_id.as_str()]).await.unwrap();
+    scim.groups()
+        .add_members(&gid, [b_id.as_str()])
+        .await
+        .unwrap();
     let g = scim.groups().get(&gid).await.unwrap();
     assert_eq!(g.members.len(), 2);
-    scim.groups().remove_members(&gid, [a_id.as_str()]).await.unwrap();
+    scim.groups()
+        .remove_members(&gid, [a_id.as_str()])
+        .await
+        .unwrap();
     let g = scim.groups().get(&gid).await.unwrap();
-    assert_eq!(g.members.iter().filter_map(|m| m.value.as_deref()).collect::<Vec<_>>(), [b_id.as_str()]);
+    assert_eq!(
+        g.members
+            .iter()
+            .filter_map(|m| m.value.as_deref())
+            .collect::<Vec<_>>(),
+        [b_id.as_str()]
+    );
 
     let diff_from = scim.users().get(&b_id).await.unwrap();
     let mut diff_to = diff_from.clone();
     diff_to.display_name = Some("Bee".into());
     diff_to.enterprise = Some(EnterpriseUser::new().cost_center("42"));
-    scim.users().patch(&b_id, &Patch::diff(&diff_from, &diff_to).unwrap()).await.unwrap();
+    scim.users()
+        .patch(&b_id, &Patch::diff(&diff_from, &diff_to).unwrap())
+        .await
+        .unwrap();
     let b2 = scim.users().get(&b_id).await.unwrap();
     assert_eq!(b2.display_name.as_deref(), Some("Bee"));
     assert_eq!(b2.enterprise.unwrap().cost_center.as_deref(), Some("42"));
@@ -132,14 +175,30 @@ async fn filters_and_paging_across_pages() {
     let scim = client();
     let prefix = unique("page");
     for i in 0..12 {
-        scim.users().create(&User::new(format!("{prefix}-{i:02}")).active(i % 2 == 0)).await.unwrap();
+        scim.users()
+            .create(&User::new(format!("{prefix}-{i:02}")).active(i % 2 == 0))
+            .await
+            .unwrap();
     }
     let filter = Filter::attr("userName").sw(prefix.as_str());
-    let first = scim.users().list().filter(filter.clone()).count(5).send().await.unwrap();
+    let first = scim
+        .users()
+        .list()
+        .filter(filter.clone())
+        .count(5)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(first.total_results, Some(12));
     assert_eq!(first.resources.len(), 5);
 
-    let mut stream = scim.users().list().filter(filter.clone()).sort_by("userName").count(5).stream();
+    let mut stream = scim
+        .users()
+        .list()
+        .filter(filter.clone())
+        .sort_by("userName")
+        .count(5)
+        .stream();
     let mut names = Vec::new();
     while let Some(u) = stream.try_next().await.unwrap() {
         names.push(u.user_name);
@@ -168,17 +227,37 @@ async fn filters_and_paging_across_pages() {
         .unwrap();
     assert_eq!(injected.total_results.unwrap_or(0), 0);
 
-    let err = scim.users().list().filter_str("userName eq").send().await.unwrap_err();
+    let err = scim
+        .users()
+        .list()
+        .filter_str("userName eq")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(scim_err(err).kind(), Some(ScimErrorKind::InvalidFilter));
 }
 
 #[tokio::test]
 async fn etags_and_stale_versions() {
     let scim = client();
-    let v1 = scim.users().create(&User::new(unique("etag"))).await.unwrap();
+    let v1 = scim
+        .users()
+        .create(&User::new(unique("etag")))
+        .await
+        .unwrap();
     let id = v1.id.clone().unwrap();
-    let version = v1.meta.as_ref().unwrap().version.clone().expect("a version");
-    let err = scim.users().get_with(&id, &GetOptions::new().if_none_match(version.clone())).await.unwrap_err();
+    let version = v1
+        .meta
+        .as_ref()
+        .unwrap()
+        .version
+        .clone()
+        .expect("a version");
+    let err = scim
+        .users()
+        .get_with(&id, &GetOptions::new().if_none_match(version.clone()))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::NotModified), "{err:?}");
 
     let mut first = v1.clone();
@@ -188,7 +267,12 @@ async fn etags_and_stale_versions() {
     stale.title = Some("two".into());
     let err = scim_err(scim.users().replace(&stale).await.unwrap_err());
     assert!(err.is_precondition_failed(), "{err:?}");
-    let err = scim_err(scim.users().patch_if_match(&id, &Patch::new().replace("title", "x"), &version).await.unwrap_err());
+    let err = scim_err(
+        scim.users()
+            .patch_if_match(&id, &Patch::new().replace("title", "x"), &version)
+            .await
+            .unwrap_err(),
+    );
     assert!(err.is_precondition_failed());
 }
 
@@ -198,17 +282,35 @@ async fn bulk_with_bulk_ids() {
     scim.discover().await.unwrap();
     let u = unique("bulk");
     let bulk = Bulk::new()
-        .create("u1", &User::new(format!("{u}-1"))).unwrap()
-        .create("u2", &User::new(format!("{u}-2"))).unwrap()
-        .create("g1", &Group::new(format!("{u}-g")).member(Member::new(Bulk::reference("u1"))).member(Member::new(Bulk::reference("u2")))).unwrap();
+        .create("u1", &User::new(format!("{u}-1")))
+        .unwrap()
+        .create("u2", &User::new(format!("{u}-2")))
+        .unwrap()
+        .create(
+            "g1",
+            &Group::new(format!("{u}-g"))
+                .member(Member::new(Bulk::reference("u1")))
+                .member(Member::new(Bulk::reference("u2"))),
+        )
+        .unwrap();
     let result = scim.bulk(&bulk).await.unwrap();
     assert_eq!(result.operations.len(), 3, "{result:?}");
-    assert!(result.operations.iter().all(|o| o.is_success()), "{result:?}");
+    assert!(
+        result.operations.iter().all(|o| o.is_success()),
+        "{result:?}"
+    );
     let gid = result.operations[2].id().unwrap();
     let group = scim.groups().get(&gid).await.unwrap();
-    let mut got: Vec<_> = group.members.iter().filter_map(|m| m.value.clone()).collect();
+    let mut got: Vec<_> = group
+        .members
+        .iter()
+        .filter_map(|m| m.value.clone())
+        .collect();
     got.sort();
-    let mut want = vec![result.operations[0].id().unwrap(), result.operations[1].id().unwrap()];
+    let mut want = vec![
+        result.operations[0].id().unwrap(),
+        result.operations[1].id().unwrap(),
+    ];
     want.sort();
     assert_eq!(got, want);
 }
