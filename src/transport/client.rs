@@ -314,6 +314,8 @@ impl Transport {
             method = %request.method,
             host = %host,
             path = %request.url.path(),
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
         );
         self.send_inner(request, auth).instrument(span).await
     }
@@ -362,6 +364,7 @@ impl Transport {
                 builder = builder.body(body.clone());
             }
             let attempt = retries + 1;
+            tracing::Span::current().record("attempt", attempt);
             tracing::debug!(attempt, "sending");
             let outcome = match builder.send().await {
                 Ok(response) => self.read(response, &request.url).await,
@@ -388,6 +391,7 @@ impl Transport {
                     return Err(err);
                 }
             };
+            tracing::Span::current().record("status", response.status.as_u16());
             tracing::debug!(attempt, status = response.status.as_u16(), "response");
 
             if response.status == StatusCode::UNAUTHORIZED
