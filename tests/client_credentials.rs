@@ -1,5 +1,6 @@
 //! Client-credentials tokens against `mock::TokenServer` and plain wiremock: client auth,
 //! caching, refresh, retries, typed failures and redaction.
+#![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,4 +1,5 @@
 //! Every span and event this crate emits, at TRACE level, is free of secrets.
+#![allow(clippy::unwrap_used)]
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -364,13 +364,14 @@ impl ClientCredentials {
             match self.fetch_once().await {
                 Ok(token) => return Ok(token),
                 Err((err, hint)) => {
-                    if err.is_retryable() && retry < policy.get_max_retries() {
-                        if let Some(wait) = policy.wait(retry, hint) {
-                            tracing::debug!(error = %err, ?wait, "token request failed; retrying");
-                            self.inner.clock.sleep(wait).await;
-                            retry += 1;
-                            continue;
-                        }
+                    if err.is_retryable()
+                        && retry < policy.get_max_retries()
+                        && let Some(wait) = policy.wait(retry, hint)
+                    {
+                        tracing::debug!(error = %err, ?wait, "token request failed; retrying");
+                        self.inner.clock.sleep(wait).await;
+                        retry += 1;
+                        continue;
                     }
                     tracing::debug!(error = %err, "token request failed");
                     return Err(err);

@@ -417,14 +417,14 @@ impl TokenResponder {
                     .collect()
             })
             .unwrap_or_default();
-        if let Some(allowed) = &client.allowed_scopes {
-            if let Some(bad) = scopes.iter().find(|s| !allowed.contains(s)) {
-                return oauth_error(
-                    400,
-                    "invalid_scope",
-                    &format!("scope {bad:?} is not allowed for this client"),
-                );
-            }
+        if let Some(allowed) = &client.allowed_scopes
+            && let Some(bad) = scopes.iter().find(|s| !allowed.contains(s))
+        {
+            return oauth_error(
+                400,
+                "invalid_scope",
+                &format!("scope {bad:?} is not allowed for this client"),
+            );
         }
         let params = form
             .iter()

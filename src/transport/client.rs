@@ -314,6 +314,8 @@ impl Transport {
             method = %request.method,
             host = %host,
             path = %request.url.path(),
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
         );
         self.send_inner(request, auth).instrument(span).await
     }
@@ -362,6 +364,7 @@ impl Transport {
                 builder = builder.body(body.clone());
             }
             let attempt = retries + 1;
+            tracing::Span::current().record("attempt", attempt);
             tracing::debug!(attempt, "sending");
             let outcome = match builder.send().await {
                 Ok(response) => self.read(response, &request.url).await,
@@ -375,27 +378,29 @@ impl Transport {
                         Error::Timeout { .. } => idempotent,
                         _ => false,
                     };
-                    if retry_ok && retries < max_retries {
-                        if let Some(wait) = inner.retry.wait(retries, None) {
-                            tracing::debug!(attempt, error = %err, ?wait, "retrying");
-                            inner.clock.sleep(wait).await;
-                            retries += 1;
-                            continue;
-                        }
+                    if retry_ok
+                        && retries < max_retries
+                        && let Some(wait) = inner.retry.wait(retries, None)
+                    {
+                        tracing::debug!(attempt, error = %err, ?wait, "retrying");
+                        inner.clock.sleep(wait).await;
+                        retries += 1;
+                        continue;
                     }
                     tracing::debug!(attempt, error = %err, "failed");
                     return Err(err);
                 }
             };
+            tracing::Span::current().record("status", response.status.as_u16());
             tracing::debug!(attempt, status = response.status.as_u16(), "response");
 
-            if response.status == StatusCode::UNAUTHORIZED && !reauthorised {
-                if let Some(auth) = auth {
-                    if auth.unauthorized(&sent_headers, &response.headers) {
-                        reauthorised = true;
-                        continue;
-                    }
-                }
+            if response.status == StatusCode::UNAUTHORIZED
+                && !reauthorised
+                && let Some(auth) = auth
+                && auth.unauthorized(&sent_headers, &response.headers)
+            {
+                reauthorised = true;
+                continue;
             }
             if retry_status(response.status, idempotent) && retries < max_retries {
                 let hint = retry_hint(&response.headers, inner.clock.system_now());
