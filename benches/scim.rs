@@ -10,6 +10,7 @@
 //!   the mock server, which holds every user in memory. A global counting allocator would
 //!   need `unsafe impl GlobalAlloc`, which the crate's lints forbid in every target.
 //!   Set `SCIMKIT_BENCH_SKIP_STREAM=1` to skip it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
 use std::time::Instant;

@@ -2,6 +2,7 @@
 //! Run by `interop/run-scim.sh`, which sets `SCIMKIT_INTEROP_SCIM_URL` (base URL ending in
 //! `/v2`) and `SCIMKIT_INTEROP_SCIM_TOKEN`.
 #![cfg(feature = "interop")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use futures_util::TryStreamExt;
 use scimkit::scim::{

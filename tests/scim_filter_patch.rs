@@ -1,4 +1,5 @@
 //! Filters (builder, parser, round trip) and PATCH (paths, diff).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use proptest::prelude::*;
 use scimkit::scim::{AttrPath, CompareOp, EnterpriseUser, Filter, Manager, Patch, PatchPath, User};

@@ -1,4 +1,5 @@
 //! Every SCIM operation against the stateful `mock::ScimServer`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use futures_util::{StreamExt, TryStreamExt};
 use scimkit::mock::{Fault, ScimServer, TokenServer};

@@ -1,4 +1,5 @@
 //! Tolerant reading and typed errors against plain wiremock answers, as real servers send them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use futures_util::TryStreamExt;
 use scimkit::scim::{ListResponse, ScimClient, ScimErrorKind, ServiceProviderConfig, User};

@@ -452,10 +452,11 @@ impl ScimResponder {
         let Some(auth) = auth.as_deref() else {
             return false;
         };
-        if let Some((scheme, token)) = auth.trim().split_once(' ') {
-            if scheme.eq_ignore_ascii_case("bearer") && token.trim() == self.config.bearer {
-                return true;
-            }
+        if let Some((scheme, token)) = auth.trim().split_once(' ')
+            && scheme.eq_ignore_ascii_case("bearer")
+            && token.trim() == self.config.bearer
+        {
+            return true;
         }
         self.config
             .validator
@@ -476,7 +477,7 @@ impl ScimResponder {
         let segments: Vec<String> = rest
             .split('/')
             .filter(|s| !s.is_empty())
-            .map(|s| percent_decode(s))
+            .map(percent_decode)
             .collect();
         let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
         let query: HashMap<String, String> = request
@@ -800,22 +801,22 @@ impl State {
             "startIndex": start,
             "Resources": resources,
         });
-        if cursor.is_some() {
-            if let Some(o) = body.as_object_mut() {
-                o.remove("startIndex");
-                if start - 1 + returned < total {
-                    o.insert(
-                        "nextCursor".into(),
-                        Value::String(store::encode_cursor(start + returned)),
-                    );
-                }
-                if start > 1 {
-                    let prev = start.saturating_sub(count).max(1);
-                    o.insert(
-                        "previousCursor".into(),
-                        Value::String(store::encode_cursor(prev)),
-                    );
-                }
+        if cursor.is_some()
+            && let Some(o) = body.as_object_mut()
+        {
+            o.remove("startIndex");
+            if start - 1 + returned < total {
+                o.insert(
+                    "nextCursor".into(),
+                    Value::String(store::encode_cursor(start + returned)),
+                );
+            }
+            if start > 1 {
+                let prev = start.saturating_sub(count).max(1);
+                o.insert(
+                    "previousCursor".into(),
+                    Value::String(store::encode_cursor(prev)),
+                );
             }
         }
         Ok(Reply {

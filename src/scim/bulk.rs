@@ -312,10 +312,9 @@ impl ScimClient {
                     .rsplit('/')
                     .next()
                     .and_then(|s| s.strip_prefix("bulkId:"))
+                    && let Some(real) = ids.get(id)
                 {
-                    if let Some(real) = ids.get(id) {
-                        op.path = format!("{}/{real}", &op.path[..op.path.rfind('/').unwrap_or(0)]);
-                    }
+                    op.path = format!("{}/{real}", &op.path[..op.path.rfind('/').unwrap_or(0)]);
                 }
                 let op_size = serde_json::to_vec(&op).map(|v| v.len() + 1).unwrap_or(0);
                 if ENVELOPE_BYTES + op_size > max_bytes {

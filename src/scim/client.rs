@@ -328,10 +328,10 @@ pub(crate) fn decode<T: DeserializeOwned>(response: &Response) -> Result<T> {
 /// body carries none.
 fn decode_resource<T: Resource>(response: &Response) -> Result<T> {
     let mut resource: T = decode(response)?;
-    if resource.version().is_none() {
-        if let Some(etag) = response.header_str(ETAG.as_str()) {
-            resource.set_version(etag.to_owned());
-        }
+    if resource.version().is_none()
+        && let Some(etag) = response.header_str(ETAG.as_str())
+    {
+        resource.set_version(etag.to_owned());
     }
     Ok(resource)
 }

@@ -127,6 +127,7 @@ impl PatchPath {
     }
 
     /// Targets a sub-attribute of the filtered values.
+    #[allow(clippy::should_implement_trait)]
     pub fn sub(mut self, sub: &str) -> PatchPath {
         let cleaned: String = sub
             .chars()

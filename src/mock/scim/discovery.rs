@@ -30,20 +30,20 @@ pub(crate) fn service_provider_config(config: &Config) -> Value {
             "location": format!("{}/ServiceProviderConfig", config.base_url),
         },
     });
-    if config.cursor_paging {
-        if let Some(o) = spc.as_object_mut() {
-            o.insert(
-                "pagination".into(),
-                json!({
-                    "cursor": true,
-                    "index": true,
-                    "defaultPaginationMethod": "cursor",
-                    "defaultPageSize": config.max_results,
-                    "maxPageSize": config.max_results,
-                    "cursorTimeout": 3600,
-                }),
-            );
-        }
+    if config.cursor_paging
+        && let Some(o) = spc.as_object_mut()
+    {
+        o.insert(
+            "pagination".into(),
+            json!({
+                "cursor": true,
+                "index": true,
+                "defaultPaginationMethod": "cursor",
+                "defaultPageSize": config.max_results,
+                "maxPageSize": config.max_results,
+                "cursorTimeout": 3600,
+            }),
+        );
     }
     spc
 }

@@ -56,14 +56,14 @@ fn is_schema_urn(key: &str) -> bool {
 
 fn normalise(name: &str, value: &Value) -> Value {
     // Entra sends booleans as "True"/"False" strings.
-    if name.eq_ignore_ascii_case("active") || name.eq_ignore_ascii_case("primary") {
-        if let Value::String(s) = value {
-            if s.eq_ignore_ascii_case("true") {
-                return Value::Bool(true);
-            }
-            if s.eq_ignore_ascii_case("false") {
-                return Value::Bool(false);
-            }
+    if (name.eq_ignore_ascii_case("active") || name.eq_ignore_ascii_case("primary"))
+        && let Value::String(s) = value
+    {
+        if s.eq_ignore_ascii_case("true") {
+            return Value::Bool(true);
+        }
+        if s.eq_ignore_ascii_case("false") {
+            return Value::Bool(false);
         }
     }
     value.clone()
@@ -108,13 +108,12 @@ fn container<'a>(
 }
 
 fn add_schema(root: &mut Map<String, Value>, urn: &str) {
-    if let Some(Value::Array(schemas)) = root.get_mut("schemas") {
-        if !schemas
+    if let Some(Value::Array(schemas)) = root.get_mut("schemas")
+        && !schemas
             .iter()
             .any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(urn)))
-        {
-            schemas.push(Value::String(urn.to_owned()));
-        }
+    {
+        schemas.push(Value::String(urn.to_owned()));
     }
 }
 
@@ -207,10 +206,10 @@ fn apply_plain(
             match (map.get_mut(key), value) {
                 (Some(Value::Array(items)), Value::Array(new)) => {
                     for v in new {
-                        if !items.contains(&v)
-                            && !(v.get("value").is_some()
-                                && items.iter().any(|i| i.get("value") == v.get("value")))
-                        {
+                        let duplicate = items.contains(&v)
+                            || (v.get("value").is_some()
+                                && items.iter().any(|i| i.get("value") == v.get("value")));
+                        if !duplicate {
                             items.push(v);
                         }
                     }

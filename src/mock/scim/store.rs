@@ -189,14 +189,14 @@ impl State {
                     .and_then(Value::as_str)
                     .filter(|u| !u.trim().is_empty())
                     .ok_or_else(|| Failure::bad("invalidValue", "userName is required"))?;
-                if let Some(holder) = self.users.user_names.get(&user_name.to_lowercase()) {
-                    if Some(holder.as_str()) != own_id {
-                        return Err(Failure::new(
-                            409,
-                            Some("uniqueness"),
-                            format!("userName {user_name:?} is already taken"),
-                        ));
-                    }
+                if let Some(holder) = self.users.user_names.get(&user_name.to_lowercase())
+                    && Some(holder.as_str()) != own_id
+                {
+                    return Err(Failure::new(
+                        409,
+                        Some("uniqueness"),
+                        format!("userName {user_name:?} is already taken"),
+                    ));
                 }
             }
             Kind::Group => {
@@ -252,10 +252,10 @@ impl State {
         self.seq += 1;
         let seq = self.seq;
         let store = self.store_mut(kind);
-        if kind == Kind::User {
-            if let Some(u) = user_name {
-                store.user_names.insert(u, id.clone());
-            }
+        if kind == Kind::User
+            && let Some(u) = user_name
+        {
+            store.user_names.insert(u, id.clone());
         }
         store.ids.insert(id.clone(), seq);
         store.rows.insert(seq, Value::Object(map));
@@ -353,12 +353,11 @@ impl State {
 
     pub(crate) fn remove(&mut self, kind: Kind, id: &str) {
         let store = self.store_mut(kind);
-        if let Some(seq) = store.ids.remove(id) {
-            if let Some(v) = store.rows.remove(&seq) {
-                if let Some(u) = v.get("userName").and_then(Value::as_str) {
-                    store.user_names.remove(&u.to_lowercase());
-                }
-            }
+        if let Some(seq) = store.ids.remove(id)
+            && let Some(v) = store.rows.remove(&seq)
+            && let Some(u) = v.get("userName").and_then(Value::as_str)
+        {
+            store.user_names.remove(&u.to_lowercase());
         }
         // Memberships of the removed resource go too.
         for group in self.groups.rows.values_mut() {
