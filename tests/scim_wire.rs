@@ -314,3 +314,132 @@ fn builder_refuses_plain_http_to_remote_hosts() {
         Error::Config(_)
     ));
 }
+
+mod custom {
+    use super::*;
+    use scimkit::scim::{Extension, Extra, Meta, Resource};
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Device {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        serial_number: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        meta: Option<Meta>,
+        #[serde(flatten)]
+        extra: Extra,
+    }
+
+    impl Resource for Device {
+        const SCHEMA: &'static str = "urn:example:scim:schemas:Device";
+        const ENDPOINT: &'static str = "Devices";
+        fn id(&self) -> Option<&str> {
+            self.id.as_deref()
+        }
+        fn meta(&self) -> Option<&Meta> {
+            self.meta.as_ref()
+        }
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Badge {
+        number: String,
+    }
+
+    impl Extension for Badge {
+        const URN: &'static str = "urn:example:params:scim:schemas:extension:Badge";
+    }
+
+    #[tokio::test]
+    async fn custom_resource_types_use_every_operation() {
+        let server = MockServer::start().await;
+        let stored = json!({"schemas": ["urn:example:scim:schemas:Device"], "id": "d1", "serialNumber": "SN1",
+                            "meta": {"version": "W/\"1\""}, "owner": "alice"});
+        Mock::given(method("POST"))
+            .and(path("/v2/Devices"))
+            .and(body_partial_json(
+                json!({"schemas": ["urn:example:scim:schemas:Device"], "serialNumber": "SN1"}),
+            ))
+            .respond_with(json_body(201, stored.clone(), "application/scim+json"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v2/Devices/d1"))
+            .respond_with(json_body(200, stored.clone(), "application/scim+json"))
+            .mount(&server)
+            .await;
+        Mock::given(method("PUT"))
+            .and(path("/v2/Devices/d1"))
+            .and(header("if-match", "W/\"1\""))
+            .respond_with(json_body(200, stored.clone(), "application/scim+json"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v2/Devices"))
+            .respond_with(json_body(
+                200,
+                json!({"totalResults": 1, "Resources": [stored]}),
+                "application/scim+json",
+            ))
+            .mount(&server)
+            .await;
+        Mock::given(method("DELETE"))
+            .and(path("/v2/Devices/d1"))
+            .respond_with(ResponseTemplate::new(204))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let scim = client(&server).await;
+        let devices = scim.resources::<Device>();
+        let d = devices
+            .create(&Device {
+                id: None,
+                serial_number: "SN1".into(),
+                meta: None,
+                extra: Extra::new(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(d.extra["owner"], "alice");
+        let got = devices.get("d1").await.unwrap();
+        devices.replace(&got).await.unwrap();
+        let all: Vec<Device> = devices.list().stream().try_collect().await.unwrap();
+        assert_eq!(all.len(), 1);
+        devices.delete("d1").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn custom_extensions_are_listed_in_schemas_when_written() {
+        let server = scimkit::mock::ScimServer::start().await;
+        let scim = ScimClient::builder()
+            .base_url(server.base_url())
+            .auth(BearerToken::new(server.bearer_token().to_string()))
+            .build()
+            .unwrap();
+        let mut user = User::new("badge-holder");
+        user.set_extension(&Badge {
+            number: "42".into(),
+        })
+        .unwrap();
+        let created = scim.users().create(&user).await.unwrap();
+        assert_eq!(
+            created.extension::<Badge>().unwrap(),
+            Some(Badge {
+                number: "42".into()
+            })
+        );
+        let sent = server.requests()[0].body.clone().unwrap();
+        assert!(
+            sent["schemas"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s == Badge::URN)
+        );
+    }
+}

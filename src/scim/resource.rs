@@ -75,12 +75,16 @@ pub trait Extension: Serialize + DeserializeOwned {
 }
 
 /// Serialises a resource for a request: `schemas` lists the core schema and every extension
-/// URN the body carries; `meta` (read-only) is left out.
+/// URN the body carries; the read-only `meta` (and a User's `groups`) are left out.
 pub(crate) fn to_body<T: Serialize>(resource: &T, core: &str) -> Result<serde_json::Value> {
     let mut value = serde_json::to_value(resource)
         .map_err(|e| Error::config(format!("could not encode the resource: {e}")))?;
     if let serde_json::Value::Object(map) = &mut value {
         map.remove("meta");
+        if core == super::schema::USER {
+            // Read-only: membership changes go through the group.
+            map.remove("groups");
+        }
         let mut schemas: Vec<String> = map
             .get("schemas")
             .and_then(|s| s.as_array())
