@@ -443,3 +443,30 @@ mod custom {
         );
     }
 }
+
+#[tokio::test]
+async fn patch_refused_when_the_server_says_it_has_none() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/ServiceProviderConfig"))
+        .respond_with(json_body(
+            200,
+            json!({"patch": {"supported": false}}),
+            "application/scim+json",
+        ))
+        .mount(&server)
+        .await;
+    let scim = client(&server).await;
+    scim.discover().await.unwrap();
+    let err = scim
+        .users()
+        .patch("1", &scimkit::Patch::new().replace("active", false))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)));
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        1,
+        "no PATCH was sent"
+    );
+}

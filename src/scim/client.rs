@@ -517,6 +517,15 @@ impl<T: Resource> Resources<T> {
         patch: &Patch,
         version: Option<&str>,
     ) -> Result<Option<T>> {
+        if self
+            .client
+            .capabilities()
+            .is_some_and(|c| !c.patch.supported)
+        {
+            return Err(Error::config(
+                "the server does not support PATCH (ServiceProviderConfig patch.supported is false); use replace",
+            ));
+        }
         let url = self.client.resource_url(&self.endpoint, id)?;
         let mut request = ApiRequest::new(Method::PATCH, url).json_as(patch, SCIM_JSON)?;
         if let Some(version) = version {
