@@ -711,15 +711,29 @@ async fn a_429_mid_stream_is_waited_out_and_paging_continues() {
     let scim = ScimClient::builder()
         .base_url(server.base_url())
         .auth(BearerToken::new(server.bearer_token().to_string()))
-        .transport(scimkit::Transport::builder().clock(clock.clone()).build().unwrap())
+        .transport(
+            scimkit::Transport::builder()
+                .clock(clock.clone())
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap();
     let mut stream = scim.users().list().stream();
     for _ in 0..10 {
         stream.next().await.unwrap().unwrap();
     }
-    server.faults().push(Fault::RateLimited { retry_after: std::time::Duration::from_secs(7) }, 1);
+    server.faults().push(
+        Fault::RateLimited {
+            retry_after: std::time::Duration::from_secs(7),
+        },
+        1,
+    );
     let rest: Vec<User> = stream.try_collect().await.unwrap();
     assert_eq!(rest.len(), 20);
-    assert!(clock.sleeps().contains(&std::time::Duration::from_secs(7)), "{:?}", clock.sleeps());
+    assert!(
+        clock.sleeps().contains(&std::time::Duration::from_secs(7)),
+        "{:?}",
+        clock.sleeps()
+    );
 }
