@@ -58,6 +58,7 @@ mod clock;
 mod error;
 #[cfg(feature = "mock")]
 pub mod mock;
+pub mod okta;
 pub mod transport;
 
 pub use auth::{ApiToken, Authenticator, BearerToken, ClientAuth, ClientCredentials};
