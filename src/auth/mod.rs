@@ -12,6 +12,7 @@ mod api_token;
 mod bearer;
 mod client_credentials;
 mod oauth_http;
+pub(crate) mod private_key_jwt;
 mod token;
 mod token_cache;
 
@@ -25,6 +26,7 @@ use url::Url;
 
 pub use api_token::ApiToken;
 pub use bearer::BearerToken;
+pub use private_key_jwt::PrivateKeyJwt;
 pub use client_credentials::{ClientAssertion, ClientAuth, ClientCredentials, ClientCredentialsBuilder};
 pub use token::AccessToken;
 

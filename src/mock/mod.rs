@@ -1,1 +1,4 @@
 //! mock
+
+mod okta;
+pub use okta::{MOCK_API_TOKEN, OktaOrg, OktaOrgBuilder, RecordedRequest};
