@@ -137,6 +137,15 @@ fn with_rate(t: ResponseTemplate, (limit, remaining, reset): (u32, u32, u64)) ->
         .insert_header("x-rate-limit-reset", reset.to_string().as_str())
 }
 
+/// The URL as the client addressed it: the server's own base (wiremock rebuilds
+/// `Request::url` from the `Host` header without the port) plus the path and query.
+pub(crate) fn public_url(st: &State, req: &Request) -> Url {
+    let mut url = Url::parse(&st.base).unwrap_or_else(|_| req.url.clone());
+    url.set_path(req.url.path());
+    url.set_query(req.url.query());
+    url
+}
+
 fn percent_decode(segment: &str) -> String {
     let bytes = segment.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -225,7 +234,7 @@ fn route(st: &mut State, req: &Request, now: SystemTime, principal: &Principal) 
         need_scope(principal, resource, write)?;
     }
     match (method, rest) {
-        ("GET", ["users"]) => list_users(st, &req.url),
+        ("GET", ["users"]) => list_users(st, &public_url(st, req)),
         ("POST", ["users"]) => plain(create_user(st, req, &now_s)),
         ("GET", ["users", id]) => {
             let u = st.find_user(id).ok_or_else(|| ApiErr::not_found(id))?;
@@ -244,7 +253,7 @@ fn route(st: &mut State, req: &Request, now: SystemTime, principal: &Principal) 
                 .filter(|g| st.members.contains(&(g.id.clone(), id.clone())))
                 .map(|g| (g.id.clone(), st.group_json(g)))
                 .collect();
-            page(&req.url, items, 10_000, 10_000, true)
+            page(&public_url(st, req), items, 10_000, 10_000, true)
         }
         ("POST", ["users", id, "lifecycle", op]) => {
             let id = st.user_id(id)?;
@@ -275,7 +284,7 @@ fn route(st: &mut State, req: &Request, now: SystemTime, principal: &Principal) 
             st.roles.remove(*ra);
             Ok((204, Value::Null, Vec::new()))
         }
-        ("GET", ["groups"]) => list_groups(st, &req.url),
+        ("GET", ["groups"]) => list_groups(st, &public_url(st, req)),
         ("POST", ["groups"]) => plain(create_group(st, req, &now_s)),
         ("GET", ["groups", id]) => {
             let g = st.groups.get(*id).ok_or_else(|| ApiErr::not_found(id))?;
@@ -294,7 +303,7 @@ fn route(st: &mut State, req: &Request, now: SystemTime, principal: &Principal) 
                 .filter_map(|(_, u)| st.users.get(u))
                 .map(|u| (u.id.clone(), st.user_json(u)))
                 .collect();
-            page(&req.url, items, 1000, 10_000, true)
+            page(&public_url(st, req), items, 1000, 10_000, true)
         }
         ("PUT" | "DELETE", ["groups", gid, "users", uid]) => {
             let group = st.groups.get_mut(*gid).ok_or_else(|| ApiErr::not_found(gid))?;

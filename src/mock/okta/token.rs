@@ -164,7 +164,7 @@ pub(crate) fn handle(st: &mut State, req: &Request, now: SystemTime, _request_id
             return oauth_error(400, "invalid_dpop_proof", "DPoP proof is missing");
         }
         None => None,
-        Some(proof) => match check_proof(st, proof, "POST", &req.url, None, now) {
+        Some(proof) => match check_proof(st, proof, "POST", &super::routes::public_url(st, req), None, now) {
             Ok(jkt) => Some(jkt),
             Err(why) if why == "use_dpop_nonce" => {
                 let nonce = st.dpop_nonce.clone().unwrap_or_default();
@@ -223,7 +223,8 @@ pub(crate) fn authenticate(st: &mut State, req: &Request, now: SystemTime) -> Re
                         .and_then(|v| v.to_str().ok())
                         .ok_or_else(invalid_token)?;
                     let method = req.method.as_str().to_owned();
-                    match check_proof(st, proof, &method, &req.url, Some(credential), now) {
+                    let url = super::routes::public_url(st, req);
+                    match check_proof(st, proof, &method, &url, Some(credential), now) {
                         Ok(thumbprint) if &thumbprint == jkt => Ok(Principal::OAuth(issued.scopes)),
                         Ok(_) => Err(invalid_token()),
                         Err(why) if why == "use_dpop_nonce" => {
