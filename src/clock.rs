@@ -5,7 +5,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -25,13 +25,30 @@ pub trait Clock: Send + Sync + fmt::Debug + 'static {
     fn sleep(&self, duration: Duration) -> Sleep;
 }
 
-/// The real clock: `Instant::now`, `SystemTime::now` and `tokio::time::sleep`.
+/// The real clock: a coarse monotonic instant (millisecond resolution, a few nanoseconds to
+/// read, see below), `SystemTime::now` and `tokio::time::sleep`.
+///
+/// `now()` reads the kernel's coarse monotonic clock (`CLOCK_MONOTONIC_COARSE` on Linux)
+/// through the `coarsetime` crate and maps it onto [`std::time::Instant`]. It is read on
+/// every cached-token check, where a full-precision `Instant::now()` would cost more than
+/// the rest of the cache lookup; token expiry does not need better than a few milliseconds.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
+fn coarse_now() -> Instant {
+    static BASE: OnceLock<(Instant, coarsetime::Instant)> = OnceLock::new();
+    let (std_base, coarse_base) =
+        *BASE.get_or_init(|| (Instant::now(), coarsetime::Instant::now()));
+    let elapsed: Duration = coarsetime::Instant::now()
+        .duration_since(coarse_base)
+        .into();
+    std_base + elapsed
+}
+
 impl Clock for SystemClock {
+    #[inline]
     fn now(&self) -> Instant {
-        Instant::now()
+        coarse_now()
     }
     fn system_now(&self) -> SystemTime {
         SystemTime::now()

@@ -287,8 +287,9 @@ pub(crate) fn snippet(body: &[u8]) -> String {
         let text = value.to_string();
         return cut(&text);
     }
-    // Not JSON: scrub anything that looks like `access_token=...` in a form or text body.
-    let text = String::from_utf8_lossy(body);
+    // Not JSON (or cut short): scrub `"access_token": "..."` pairs and `access_token=...`
+    // form pairs from the text.
+    let text = redact_json_text(&String::from_utf8_lossy(body));
     let mut out = String::with_capacity(text.len().min(SNIPPET_LIMIT));
     for (i, part) in text.split('&').enumerate() {
         if i > 0 {
@@ -326,6 +327,35 @@ fn redact(value: &mut serde_json::Value, inside_credentials: bool) {
         }
         _ => {}
     }
+}
+
+/// Replaces the string value after each secret key in JSON-looking text, even when the
+/// text is not valid JSON (a truncated body).
+fn redact_json_text(text: &str) -> String {
+    let mut out = text.to_owned();
+    for key in &SECRET_KEYS[..6] {
+        let needle = format!("\"{key}\"");
+        let mut from = 0;
+        while let Some(found) = out[from..].find(&needle) {
+            let after_key = from + found + needle.len();
+            let rest = &out[after_key..];
+            let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n', ':']);
+            if !trimmed.starts_with('"') {
+                from = after_key;
+                continue;
+            }
+            let value_start = after_key + (rest.len() - trimmed.len()) + 1;
+            let bytes = out.as_bytes();
+            let mut end = value_start;
+            while end < bytes.len() && bytes[end] != b'"' {
+                end += if bytes[end] == b'\\' { 2 } else { 1 };
+            }
+            let end = end.min(out.len());
+            out.replace_range(value_start..end, "[redacted]");
+            from = value_start + "[redacted]".len();
+        }
+    }
+    out
 }
 
 fn cut(text: &str) -> String {
@@ -367,6 +397,13 @@ mod tests {
         let s = snippet(body);
         assert!(!s.contains("hunter2"), "{s}");
         assert!(s.contains("login"));
+    }
+
+    #[test]
+    fn snippet_redacts_tokens_in_truncated_json() {
+        let s = snippet(br#"{"token_type":"Bearer","access_token": "abc\"def"#);
+        assert!(!s.contains("abc") && !s.contains("def"), "{s}");
+        assert!(s.contains("Bearer"));
     }
 
     #[test]

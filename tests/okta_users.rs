@@ -409,15 +409,16 @@ async fn a_wrong_api_token_is_an_okta_401() {
 async fn non_okta_error_bodies_stay_http_errors() {
     let org = OktaOrg::start().await;
     let okta = org.client_with(scimkit::Transport::builder().retry(scimkit::RetryPolicy::never()).build().unwrap());
-    org.push_fault(
-        wiremock::ResponseTemplate::new(502).set_body_raw("<html>bad gateway</html>", "text/html"),
-        1,
-    );
+    org.faults().push(scimkit::mock::Fault::Status(502), 1);
     let err = okta.users().get("x").await.unwrap_err();
     assert!(matches!(err, Error::Http(_)), "{err:?}");
     assert_eq!(err.status().unwrap().as_u16(), 502);
 
-    org.push_fault(wiremock::ResponseTemplate::new(200).set_body_raw("{not json", "application/json"), 1);
+    org.faults().push(scimkit::mock::Fault::Html, 1);
+    let err = okta.users().get("x").await.unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "an HTML page where JSON was expected: {err:?}");
+
+    org.faults().push(scimkit::mock::Fault::MalformedJson, 1);
     let err = okta.users().get("x").await.unwrap_err();
     assert!(matches!(err, Error::Decode { .. }), "{err:?}");
 }

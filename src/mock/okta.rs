@@ -9,11 +9,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer};
 
 pub use state::RecordedRequest;
 
 use crate::clock::{Clock, SystemClock};
+use crate::mock::{Fault, Faults};
 use crate::okta::{OktaClient, RoleType, UserStatus};
 use crate::transport::Transport;
 use routes::Handler;
@@ -84,16 +85,20 @@ impl OktaOrgBuilder {
             reset_at: UNIX_EPOCH,
         });
         let state = Arc::new(Mutex::new(state));
+        let faults = Faults::default();
+        faults.mount_drop_connection(&server).await;
         Mock::given(wiremock::matchers::any())
             .respond_with(Handler {
                 state: state.clone(),
                 clock: self.clock.clone(),
+                faults: faults.clone(),
             })
             .mount(&server)
             .await;
         OktaOrg {
             server,
             state,
+            faults,
             api_token: self.api_token,
             clock: self.clock,
         }
@@ -126,6 +131,7 @@ impl OktaOrgBuilder {
 pub struct OktaOrg {
     server: MockServer,
     state: Arc<Mutex<State>>,
+    faults: Faults,
     api_token: String,
     clock: Arc<dyn Clock>,
 }
@@ -234,13 +240,9 @@ impl OktaOrg {
         self.state().tokens.values().filter(|t| t.client_id == client_id).count()
     }
 
-    /// Queues a raw response for the next `times` requests, whatever they are (a 500, an
-    /// HTML page, a slow answer with `set_delay`, ...).
-    pub fn push_fault(&self, response: ResponseTemplate, times: usize) {
-        let mut st = self.state();
-        for _ in 0..times {
-            st.faults.push_back(response.clone());
-        }
+    /// The org's fault queue: each queued [`Fault`] answers one request, whatever it is.
+    pub fn faults(&self) -> &Faults {
+        &self.faults
     }
 
     /// Queues Okta's error answer for `status` (500 → `E0000009`, 503 → `E0000010`, ...)
@@ -256,7 +258,14 @@ impl OktaOrg {
         };
         let body = json!({"errorCode": code, "errorSummary": summary, "errorLink": code,
             "errorId": "oaefault", "errorCauses": []});
-        self.push_fault(ResponseTemplate::new(status).set_body_json(body), times);
+        self.faults.push(
+            Fault::Body {
+                status,
+                content_type: "application/json".into(),
+                body: body.to_string().into_bytes(),
+            },
+            times,
+        );
     }
 
     /// Adds a user directly (no request), with the given status; returns its id.

@@ -11,11 +11,13 @@ use super::filter;
 use super::state::{ApiErr, ApiResult, AssigneeKind, MockGroup, RecordedRequest, State, rfc3339};
 use super::token;
 use crate::clock::Clock;
+use crate::mock::{Fault, Faults};
 use crate::okta::UserStatus;
 
 pub(crate) struct Handler {
     pub state: Arc<Mutex<State>>,
     pub clock: Arc<dyn Clock>,
+    pub faults: Faults,
 }
 
 /// Who is calling: an API token (all permissions) or an OAuth token with scopes.
@@ -64,6 +66,21 @@ fn epoch_secs(t: SystemTime) -> u64 {
 
 impl Respond for Handler {
     fn respond(&self, req: &Request) -> ResponseTemplate {
+        let fault = self.faults.take();
+        let delay = match &fault {
+            Some(Fault::Delay(d)) => Some(*d),
+            _ => None,
+        };
+        let answer = self.answer(req, fault.and_then(|f| f.response()));
+        match delay {
+            Some(d) => answer.set_delay(d),
+            None => answer,
+        }
+    }
+}
+
+impl Handler {
+    fn answer(&self, req: &Request, fault: Option<ResponseTemplate>) -> ResponseTemplate {
         let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let now = self.clock.system_now();
         st.counter += 1;
@@ -74,7 +91,7 @@ impl Respond for Handler {
             t.insert_header("x-okta-request-id", request_id.as_str())
                 .insert_header("date", date.as_str())
         };
-        if let Some(fault) = st.faults.pop_front() {
+        if let Some(fault) = fault {
             return with_common(fault);
         }
         if req.url.path() == "/oauth2/v1/token" {

@@ -1,11 +1,10 @@
 //! The mock org's data and the rules Okta applies to it: lifecycle transitions, uniqueness,
 //! memberships and role assignments.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
-use wiremock::ResponseTemplate;
 
 use crate::okta::{RoleType, UserStatus};
 
@@ -173,7 +172,6 @@ pub(crate) struct State {
     pub roles: BTreeMap<String, MockRole>,
     pub counter: u64,
     pub requests: Vec<RecordedRequest>,
-    pub faults: VecDeque<ResponseTemplate>,
     pub rate: Option<RateWindow>,
     pub rate_limited: u64,
     pub tokens: HashMap<String, IssuedToken>,
