@@ -83,9 +83,8 @@ impl Handler {
     fn answer(&self, req: &Request, fault: Option<ResponseTemplate>) -> ResponseTemplate {
         let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let now = self.clock.system_now();
-        st.counter += 1;
-        let request_id = format!("mockreq{}", st.counter);
         st.requests.push(record(req));
+        let request_id = format!("mockreq{}", st.requests.len());
         let date = httpdate::fmt_http_date(now);
         let with_common = |t: ResponseTemplate| {
             t.insert_header("x-okta-request-id", request_id.as_str())
