@@ -11,6 +11,7 @@
 mod api_token;
 mod bearer;
 mod client_credentials;
+mod dpop;
 mod oauth_http;
 pub(crate) mod private_key_jwt;
 mod token;
@@ -26,6 +27,7 @@ use url::Url;
 
 pub use api_token::ApiToken;
 pub use bearer::BearerToken;
+pub use dpop::DpopKey;
 pub use private_key_jwt::PrivateKeyJwt;
 pub use client_credentials::{ClientAssertion, ClientAuth, ClientCredentials, ClientCredentialsBuilder};
 pub use token::AccessToken;
