@@ -208,6 +208,7 @@ fn pem_block(pem: &str) -> Result<(String, Vec<u8>)> {
 
 /// Verifies a compact JWS against a public JWK (RS256 or ES256); returns the header and
 /// claims. Used by the mock token endpoint and DPoP checks.
+#[cfg(any(test, feature = "mock"))]
 pub(crate) fn verify_jws(token: &str, jwk: &Value) -> std::result::Result<(Value, Value), String> {
     let mut parts = token.split('.');
     let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {

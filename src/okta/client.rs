@@ -142,6 +142,7 @@ pub struct OktaClientBuilder {
     org: Option<Url>,
     credentials: Option<Credentials>,
     transport: Option<Transport>,
+    dpop: bool,
 }
 
 impl fmt::Debug for OktaClientBuilder {
@@ -190,6 +191,14 @@ impl OktaClientBuilder {
         self
     }
 
+    /// Makes a service app's tokens DPoP-bound (RFC 9449), as an Okta app with "Require
+    /// Demonstrating Proof of Possession" needs (default `false`; it also switches on by
+    /// itself when the token endpoint answers `invalid_dpop_proof`).
+    pub fn dpop(mut self, on: bool) -> Self {
+        self.dpop = on;
+        self
+    }
+
     /// Authenticates with any [`Authenticator`] (e.g. a [`ClientCredentials`] you built).
     pub fn auth(mut self, auth: impl Authenticator + 'static) -> Self {
         self.credentials = Some(Credentials::Auth(Arc::new(auth)));
@@ -230,6 +239,7 @@ impl OktaClientBuilder {
                         .client_id(client_id)
                         .client_auth(ClientAuth::Assertion(signer))
                         .scopes(scopes)
+                        .dpop(self.dpop)
                         .transport(transport.clone())
                         .build()?,
                 )
