@@ -25,7 +25,10 @@ fn env(name: &str) -> Option<String> {
 async fn connect(default_scopes: &str) -> Result<(OktaClient, Option<OktaOrg>)> {
     let Some(org) = env("SCIMKIT_OKTA_ORG") else {
         let mock = OktaOrg::start().await;
-        println!("no SCIMKIT_OKTA_ORG: using the in-memory Okta org at {}", mock.uri());
+        println!(
+            "no SCIMKIT_OKTA_ORG: using the in-memory Okta org at {}",
+            mock.uri()
+        );
         return Ok((mock.client(), Some(mock)));
     };
     let builder = OktaClient::builder().org(&org)?;
@@ -35,12 +38,17 @@ async fn connect(default_scopes: &str) -> Result<(OktaClient, Option<OktaOrg>)> 
         let client_id = env("SCIMKIT_OKTA_CLIENT_ID").ok_or_else(|| {
             Error::Config("set SCIMKIT_OKTA_API_TOKEN, or SCIMKIT_OKTA_CLIENT_ID and SCIMKIT_OKTA_PRIVATE_KEY".into())
         })?;
-        let path = env("SCIMKIT_OKTA_PRIVATE_KEY")
-            .ok_or_else(|| Error::Config("SCIMKIT_OKTA_PRIVATE_KEY (a PEM file path) is not set".into()))?;
+        let path = env("SCIMKIT_OKTA_PRIVATE_KEY").ok_or_else(|| {
+            Error::Config("SCIMKIT_OKTA_PRIVATE_KEY (a PEM file path) is not set".into())
+        })?;
         let pem = std::fs::read_to_string(&path)
             .map_err(|e| Error::Config(format!("cannot read {path}: {e}")))?;
         let scopes = env("SCIMKIT_OKTA_SCOPES").unwrap_or_else(|| default_scopes.to_owned());
-        builder.service_app(client_id, PrivateKeyJwt::from_pem(&pem)?, scopes.split_whitespace())
+        builder.service_app(
+            client_id,
+            PrivateKeyJwt::from_pem(&pem)?,
+            scopes.split_whitespace(),
+        )
     };
     Ok((builder.build()?, None))
 }
@@ -65,8 +73,12 @@ async fn run() -> Result<()> {
     let user = okta
         .users()
         .create(
-            &CreateUser::new(DefaultProfile::new(format!("scimkit-roles-{stamp}@example.com"), "Role", "Example"))
-                .activate(false),
+            &CreateUser::new(DefaultProfile::new(
+                format!("scimkit-roles-{stamp}@example.com"),
+                "Role",
+                "Example",
+            ))
+            .activate(false),
         )
         .await?;
     let group = okta
@@ -81,12 +93,24 @@ async fn run() -> Result<()> {
             .assign(assignee, RoleType::ReadOnlyAdmin)
             .disable_notifications(true)
             .await?;
-        println!("{assignee:?}: assigned {} as {}", assignment.role_type, assignment.id);
+        println!(
+            "{assignee:?}: assigned {} as {}",
+            assignment.role_type, assignment.id
+        );
         for held in roles.list(assignee).await? {
-            println!("{assignee:?}: holds {} ({})", held.role_type, held.label.as_deref().unwrap_or("-"));
+            println!(
+                "{assignee:?}: holds {} ({})",
+                held.role_type,
+                held.label.as_deref().unwrap_or("-")
+            );
         }
-        let removed = roles.unassign_type(assignee, &RoleType::ReadOnlyAdmin).await?;
-        println!("{assignee:?}: unassigned {removed} assignment(s); now {} role(s)", roles.list(assignee).await?.len());
+        let removed = roles
+            .unassign_type(assignee, &RoleType::ReadOnlyAdmin)
+            .await?;
+        println!(
+            "{assignee:?}: unassigned {removed} assignment(s); now {} role(s)",
+            roles.list(assignee).await?.len()
+        );
     }
 
     okta.groups().delete(&group.id).await?;

@@ -31,7 +31,10 @@ async fn connect(default_scopes: &str) -> Result<(OktaClient, Option<OktaOrg>)> 
         mock.seed_users(6);
         mock.add_group("Engineering", "Everyone who builds");
         mock.add_group("Everyone", "All users");
-        println!("no SCIMKIT_OKTA_ORG: using the in-memory Okta org at {}", mock.uri());
+        println!(
+            "no SCIMKIT_OKTA_ORG: using the in-memory Okta org at {}",
+            mock.uri()
+        );
         return Ok((mock.client(), Some(mock)));
     };
     let builder = OktaClient::builder().org(&org)?;
@@ -41,12 +44,17 @@ async fn connect(default_scopes: &str) -> Result<(OktaClient, Option<OktaOrg>)> 
         let client_id = env("SCIMKIT_OKTA_CLIENT_ID").ok_or_else(|| {
             Error::Config("set SCIMKIT_OKTA_API_TOKEN, or SCIMKIT_OKTA_CLIENT_ID and SCIMKIT_OKTA_PRIVATE_KEY".into())
         })?;
-        let path = env("SCIMKIT_OKTA_PRIVATE_KEY")
-            .ok_or_else(|| Error::Config("SCIMKIT_OKTA_PRIVATE_KEY (a PEM file path) is not set".into()))?;
+        let path = env("SCIMKIT_OKTA_PRIVATE_KEY").ok_or_else(|| {
+            Error::Config("SCIMKIT_OKTA_PRIVATE_KEY (a PEM file path) is not set".into())
+        })?;
         let pem = std::fs::read_to_string(&path)
             .map_err(|e| Error::Config(format!("cannot read {path}: {e}")))?;
         let scopes = env("SCIMKIT_OKTA_SCOPES").unwrap_or_else(|| default_scopes.to_owned());
-        builder.service_app(client_id, PrivateKeyJwt::from_pem(&pem)?, scopes.split_whitespace())
+        builder.service_app(
+            client_id,
+            PrivateKeyJwt::from_pem(&pem)?,
+            scopes.split_whitespace(),
+        )
     };
     Ok((builder.build()?, None))
 }
@@ -67,7 +75,11 @@ async fn run() -> Result<()> {
     let users = okta.users();
 
     let first = users.list().limit(5).send().await?;
-    println!("first page: {} users (more: {})", first.items.len(), first.next.is_some());
+    println!(
+        "first page: {} users (more: {})",
+        first.items.len(),
+        first.next.is_some()
+    );
     for user in &first.items {
         println!("  {} {:<30} {}", user.id, user.profile.login, user.status);
     }
@@ -83,18 +95,32 @@ async fn run() -> Result<()> {
     }
     println!("users in Engineering: {count}");
 
-    let group = okta.groups().list().q("Everyone").limit(1).send().await?.items.into_iter().next();
+    let group = okta
+        .groups()
+        .list()
+        .q("Everyone")
+        .limit(1)
+        .send()
+        .await?
+        .items
+        .into_iter()
+        .next();
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default()
         .as_secs();
     let login = format!("scimkit-example-{stamp}@example.com");
-    let mut new = CreateUser::new(DefaultProfile::new(&login, "Example", "User").with("department", "Engineering"));
+    let mut new = CreateUser::new(
+        DefaultProfile::new(&login, "Example", "User").with("department", "Engineering"),
+    );
     if let Some(group) = &group {
         new = new.group_id(group.id.clone());
     }
     let created = users.create(&new).await?;
-    println!("created {} ({}) as {}", created.profile.login, created.id, created.status);
+    println!(
+        "created {} ({}) as {}",
+        created.profile.login, created.id, created.status
+    );
 
     let groups = users.groups(&created.id).all().await?;
     let names: Vec<&str> = groups.iter().map(|g| g.profile.name.as_str()).collect();
@@ -104,7 +130,10 @@ async fn run() -> Result<()> {
     users.delete(&created.id).await?;
     println!("deactivated and deleted {}", created.id);
     if let Some(limit) = okta.last_rate_limit() {
-        println!("rate limit: {:?} of {:?} left", limit.remaining, limit.limit);
+        println!(
+            "rate limit: {:?} of {:?} left",
+            limit.remaining, limit.limit
+        );
     }
     Ok(())
 }

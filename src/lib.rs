@@ -8,6 +8,8 @@
 //! - [`transport`]: one shared `reqwest` client with timeouts, retries with back-off and
 //!   jitter, `Retry-After` and rate-limit awareness, a response-size limit and tracing that
 //!   never records a secret.
+//! - [`okta`]: the Okta management API (Users, Groups, admin Roles) with `SSWS` API tokens
+//!   or service-app tokens (private-key JWT, DPoP), `Link` paging as a `Stream`, rate limits.
 //! - `mock` (feature): an in-process identity provider for tests and demos.
 //!
 //! Secrets (client secrets, API tokens, access tokens) are [`secrecy::SecretString`]s end to

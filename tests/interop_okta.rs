@@ -46,7 +46,9 @@ impl Report {
             Err(err) => match err.status().map(|s| s.as_u16()) {
                 Some(400 | 404 | 422) => self.rejected.push(format!("{operation}: {err}")),
                 Some(status) if matches!(err, Error::Decode { .. }) => {
-                    eprintln!("{operation}: accepted ({status}); Prism's generated body did not decode: {err}");
+                    eprintln!(
+                        "{operation}: accepted ({status}); Prism's generated body did not decode: {err}"
+                    );
                 }
                 Some(_) => {}
                 None => self.rejected.push(format!("{operation}: no answer: {err}")),
@@ -76,7 +78,8 @@ async fn user_operations_conform_to_the_spec() {
     let okta = client();
     let users = okta.users();
     let mut r = Report::default();
-    let profile = DefaultProfile::new("ada@example.com", "Ada", "Lovelace").with("department", "Eng");
+    let profile =
+        DefaultProfile::new("ada@example.com", "Ada", "Lovelace").with("department", "Eng");
 
     r.check("listUsers", users.list().send().await);
     r.check(
@@ -91,14 +94,22 @@ async fn user_operations_conform_to_the_spec() {
             .send()
             .await,
     );
-    r.check("listUsers filter", users.list().filter(r#"status eq "ACTIVE""#).send().await);
+    r.check(
+        "listUsers filter",
+        users.list().filter(r#"status eq "ACTIVE""#).send().await,
+    );
     r.check("listUsers q", users.list().q("ada").limit(10).send().await);
     r.check("getUser by id", users.get(USER).await);
     r.check("getUser by login", users.get("ada@example.com").await);
-    r.check("createUser", users.create(&CreateUser::new(profile.clone())).await);
+    r.check(
+        "createUser",
+        users.create(&CreateUser::new(profile.clone())).await,
+    );
     r.check(
         "createUser staged",
-        users.create(&CreateUser::new(profile.clone()).activate(false)).await,
+        users
+            .create(&CreateUser::new(profile.clone()).activate(false))
+            .await,
     );
     r.check(
         "createUser with password, nextLogin",
@@ -113,7 +124,9 @@ async fn user_operations_conform_to_the_spec() {
     );
     r.check(
         "updateUser (partial)",
-        users.update_profile(USER, &serde_json::json!({"title": "Countess"})).await,
+        users
+            .update_profile(USER, &serde_json::json!({"title": "Countess"}))
+            .await,
     );
     r.check("replaceUser", users.replace(USER, &profile).await);
     r.check("activateUser", users.activate(USER, false).await);
@@ -149,14 +162,23 @@ async fn group_operations_conform_to_the_spec() {
             .send()
             .await,
     );
-    r.check("listGroups filter", groups.list().filter(r#"type eq "OKTA_GROUP""#).send().await);
+    r.check(
+        "listGroups filter",
+        groups.list().filter(r#"type eq "OKTA_GROUP""#).send().await,
+    );
     r.check("listGroups q", groups.list().q("Eng").send().await);
     r.check("getGroup", groups.get(GROUP).await);
     r.check("addGroup", groups.create(&profile).await);
     r.check("replaceGroup", groups.replace(GROUP, &profile).await);
-    r.check("listGroupUsers", groups.members(GROUP).limit(100).after("00u1").send().await);
+    r.check(
+        "listGroupUsers",
+        groups.members(GROUP).limit(100).after("00u1").send().await,
+    );
     r.check("assignUserToGroup", groups.add_user(GROUP, USER).await);
-    r.check("unassignUserFromGroup", groups.remove_user(GROUP, USER).await);
+    r.check(
+        "unassignUserFromGroup",
+        groups.remove_user(GROUP, USER).await,
+    );
     r.check("deleteGroup", groups.delete(GROUP).await);
     r.finish();
 }
@@ -182,14 +204,32 @@ async fn role_operations_conform_to_the_spec() {
     ] {
         r.check(
             &format!("assignRoleToUser {role}"),
-            roles.assign_to_user(USER, role.clone()).disable_notifications(true).await,
+            roles
+                .assign_to_user(USER, role.clone())
+                .disable_notifications(true)
+                .await,
         );
-        r.check(&format!("assignRoleToGroup {role}"), roles.assign_to_group(GROUP, role).await);
+        r.check(
+            &format!("assignRoleToGroup {role}"),
+            roles.assign_to_group(GROUP, role).await,
+        );
     }
-    r.check("getUserAssignedRole", roles.get(Assignee::User(USER), ASSIGNMENT).await);
-    r.check("getGroupAssignedRole", roles.get(Assignee::Group(GROUP), ASSIGNMENT).await);
-    r.check("unassignRoleFromUser", roles.unassign_from_user(USER, ASSIGNMENT).await);
-    r.check("unassignRoleFromGroup", roles.unassign_from_group(GROUP, ASSIGNMENT).await);
+    r.check(
+        "getUserAssignedRole",
+        roles.get(Assignee::User(USER), ASSIGNMENT).await,
+    );
+    r.check(
+        "getGroupAssignedRole",
+        roles.get(Assignee::Group(GROUP), ASSIGNMENT).await,
+    );
+    r.check(
+        "unassignRoleFromUser",
+        roles.unassign_from_user(USER, ASSIGNMENT).await,
+    );
+    r.check(
+        "unassignRoleFromGroup",
+        roles.unassign_from_group(GROUP, ASSIGNMENT).await,
+    );
     r.finish();
 }
 
@@ -200,7 +240,8 @@ async fn the_tier_catches_requests_outside_the_spec() {
     let mut r = Report::default();
     r.check(
         "unknown path",
-        okta.send_json(http::Method::GET, "api/v1/userz", None).await,
+        okta.send_json(http::Method::GET, "api/v1/userz", None)
+            .await,
     );
     r.check(
         "role type outside the enum",
@@ -213,8 +254,18 @@ async fn the_tier_catches_requests_outside_the_spec() {
     );
     r.check(
         "limit that is not a number",
-        okta.send_json(http::Method::GET, "api/v1/users?limit=many", None).await,
+        okta.send_json(http::Method::GET, "api/v1/users?limit=many", None)
+            .await,
     );
-    assert_eq!(r.rejected.len(), 3, "Prism must reject all three: {:?}", r.rejected);
-    assert!(r.rejected[0].contains("NO_PATH_MATCHED"), "{}", r.rejected[0]);
+    assert_eq!(
+        r.rejected.len(),
+        3,
+        "Prism must reject all three: {:?}",
+        r.rejected
+    );
+    assert!(
+        r.rejected[0].contains("NO_PATH_MATCHED"),
+        "{}",
+        r.rejected[0]
+    );
 }

@@ -8,7 +8,11 @@ use scimkit::okta::OktaClient;
 const SCOPES: [&str; 2] = ["okta.users.read", "okta.users.manage"];
 
 fn signer() -> PrivateKeyJwt {
-    let pem = std::fs::read_to_string(format!("{}/tests/fixtures/okta/ec-pkcs8.pem", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let pem = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/okta/ec-pkcs8.pem",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
     PrivateKeyJwt::from_pem(&pem).unwrap()
 }
 
@@ -23,7 +27,10 @@ fn client(org: &OktaOrg, dpop: bool) -> OktaClient {
 }
 
 fn token_requests(org: &OktaOrg) -> Vec<scimkit::mock::RecordedRequest> {
-    org.requests().into_iter().filter(|r| r.path == "/oauth2/v1/token").collect()
+    org.requests()
+        .into_iter()
+        .filter(|r| r.path == "/oauth2/v1/token")
+        .collect()
 }
 
 #[tokio::test]
@@ -38,13 +45,21 @@ async fn dpop_on_binds_the_token_and_proves_every_call() {
     let tokens = token_requests(&org);
     assert_eq!(tokens.len(), 1);
     assert!(tokens[0].header("dpop").is_some());
-    let api: Vec<_> = org.requests().into_iter().filter(|r| r.path.starts_with("/api")).collect();
+    let api: Vec<_> = org
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/api"))
+        .collect();
     assert_eq!(api.len(), 2, "each call accepted at the first try");
     for r in &api {
         assert_eq!(r.header("authorization"), Some("DPoP [redacted]"));
         assert!(r.header("dpop").is_some());
     }
-    assert_ne!(api[0].header("dpop"), api[1].header("dpop"), "a fresh proof per request");
+    assert_ne!(
+        api[0].header("dpop"),
+        api[1].header("dpop"),
+        "a fresh proof per request"
+    );
 }
 
 #[tokio::test]
@@ -70,10 +85,25 @@ async fn server_nonces_are_answered_at_the_token_endpoint_and_the_api() {
     let id = org.seed_users(1).remove(0);
     okta.users().get(&id).await.unwrap();
     okta.users().get(&id).await.unwrap();
-    assert_eq!(token_requests(&org).len(), 2, "one use_dpop_nonce, then a token");
-    let api = org.requests().into_iter().filter(|r| r.path.starts_with("/api")).count();
-    assert_eq!(api, 3, "one 401 use_dpop_nonce, then every call with the nonce");
-    assert_eq!(org.tokens_issued_to("svc"), 1, "the token is kept across the nonce retry");
+    assert_eq!(
+        token_requests(&org).len(),
+        2,
+        "one use_dpop_nonce, then a token"
+    );
+    let api = org
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/api"))
+        .count();
+    assert_eq!(
+        api, 3,
+        "one 401 use_dpop_nonce, then every call with the nonce"
+    );
+    assert_eq!(
+        org.tokens_issued_to("svc"),
+        1,
+        "the token is kept across the nonce retry"
+    );
 }
 
 #[tokio::test]
@@ -85,7 +115,9 @@ async fn a_dpop_bound_token_is_refused_as_a_plain_bearer() {
     let creds = scimkit::ClientCredentials::builder()
         .token_url(org.token_url())
         .client_id("svc")
-        .client_auth(scimkit::ClientAuth::Assertion(std::sync::Arc::new(signer())))
+        .client_auth(scimkit::ClientAuth::Assertion(
+            std::sync::Arc::new(signer()),
+        ))
         .scopes(SCOPES)
         .dpop(true)
         .build()
@@ -95,7 +127,9 @@ async fn a_dpop_bound_token_is_refused_as_a_plain_bearer() {
     let bearer = OktaClient::builder()
         .org(org.uri())
         .unwrap()
-        .auth(scimkit::BearerToken::new(scimkit::ExposeSecret::expose_secret(token.secret()).to_owned()))
+        .auth(scimkit::BearerToken::new(
+            scimkit::ExposeSecret::expose_secret(token.secret()).to_owned(),
+        ))
         .build()
         .unwrap();
     let err = bearer.users().list().send().await.unwrap_err();

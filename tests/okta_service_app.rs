@@ -11,13 +11,22 @@ use scimkit::{Error, ManualClock, SecretString, Transport};
 use url::Url;
 
 fn key(name: &str) -> PrivateKeyJwt {
-    let pem = std::fs::read_to_string(format!("{}/tests/fixtures/okta/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let pem = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/okta/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
     PrivateKeyJwt::from_pem(&pem).unwrap().kid("k1")
 }
 
 const SCOPES: [&str; 3] = ["okta.users.read", "okta.users.manage", "okta.groups.manage"];
 
-async fn service_client(org: &OktaOrg, signer: impl ClientAssertion + 'static, scopes: &[&str], transport: Transport) -> OktaClient {
+async fn service_client(
+    org: &OktaOrg,
+    signer: impl ClientAssertion + 'static,
+    scopes: &[&str],
+    transport: Transport,
+) -> OktaClient {
     OktaClient::builder()
         .org(org.uri())
         .unwrap()
@@ -37,12 +46,30 @@ async fn rsa_and_ec_keys_get_tokens_and_call_the_api() {
         let id = org.seed_users(1).remove(0);
         okta.users().get(&id).await.unwrap();
         okta.users().suspend(&id).await.unwrap();
-        assert_eq!(org.tokens_issued_to("svc-app"), 1, "{file}: one token, cached");
-        let api = org.requests().into_iter().find(|r| r.path.starts_with("/api")).unwrap();
+        assert_eq!(
+            org.tokens_issued_to("svc-app"),
+            1,
+            "{file}: one token, cached"
+        );
+        let api = org
+            .requests()
+            .into_iter()
+            .find(|r| r.path.starts_with("/api"))
+            .unwrap();
         assert_eq!(api.header("authorization"), Some("Bearer [redacted]"));
-        let token_request = org.requests().into_iter().find(|r| r.path == "/oauth2/v1/token").unwrap();
-        assert!(token_request.body.contains("client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"));
-        assert!(token_request.body.contains("scope=okta.users.read+okta.users.manage+okta.groups.manage"));
+        let token_request = org
+            .requests()
+            .into_iter()
+            .find(|r| r.path == "/oauth2/v1/token")
+            .unwrap();
+        assert!(token_request.body.contains(
+            "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+        ));
+        assert!(
+            token_request
+                .body
+                .contains("scope=okta.users.read+okta.users.manage+okta.groups.manage")
+        );
     }
 }
 
@@ -51,15 +78,27 @@ async fn a_missing_scope_is_an_okta_403_and_an_ungranted_scope_an_oauth_error() 
     let org = OktaOrg::start().await;
     let signer = key("ec-pkcs8.pem");
     org.register_service_app("svc-app", signer.public_jwk(), &["okta.users.read"]);
-    let okta = service_client(&org, signer.clone(), &["okta.users.read"], Transport::default()).await;
+    let okta = service_client(
+        &org,
+        signer.clone(),
+        &["okta.users.read"],
+        Transport::default(),
+    )
+    .await;
     let id = org.seed_users(1).remove(0);
     okta.users().get(&id).await.unwrap();
     let err = okta.users().suspend(&id).await.unwrap_err();
-    assert!(matches!(&err, Error::Okta(e) if e.error_code == "E0000006"), "{err:?}");
+    assert!(
+        matches!(&err, Error::Okta(e) if e.error_code == "E0000006"),
+        "{err:?}"
+    );
 
     let greedy = service_client(&org, signer, &["okta.roles.manage"], Transport::default()).await;
     let err = greedy.users().get(&id).await.unwrap_err();
-    assert!(matches!(&err, Error::OAuth(e) if e.error == "invalid_scope"), "{err:?}");
+    assert!(
+        matches!(&err, Error::OAuth(e) if e.error == "invalid_scope"),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -79,11 +118,19 @@ async fn the_token_is_kept_across_429_retries_and_refreshed_after_expiry() {
         okta.users().get(&id).await.unwrap();
     }
     assert!(org.rate_limited() >= 1);
-    assert_eq!(org.tokens_issued_to("svc-app"), 1, "429 retries reuse the cached token");
+    assert_eq!(
+        org.tokens_issued_to("svc-app"),
+        1,
+        "429 retries reuse the cached token"
+    );
 
     clock.advance(Duration::from_secs(3600));
     okta.users().get(&id).await.unwrap();
-    assert_eq!(org.tokens_issued_to("svc-app"), 2, "an expired token is replaced");
+    assert_eq!(
+        org.tokens_issued_to("svc-app"),
+        2,
+        "an expired token is replaced"
+    );
 }
 
 /// Signs like the wrapped signer, but lets a test bend the rules.
@@ -109,15 +156,22 @@ impl Bent {
 }
 
 impl ClientAssertion for Bent {
-    fn sign(&self, client_id: &str, token_url: &Url, now: SystemTime) -> scimkit::Result<SecretString> {
+    fn sign(
+        &self,
+        client_id: &str,
+        token_url: &Url,
+        now: SystemTime,
+    ) -> scimkit::Result<SecretString> {
         if self.replay_first {
             if let Some(first) = self.replay.lock().unwrap().clone() {
                 return Ok(first);
             }
         }
-        let signed = self
-            .inner
-            .sign(client_id, self.url.as_ref().unwrap_or(token_url), now - self.shift_back)?;
+        let signed = self.inner.sign(
+            client_id,
+            self.url.as_ref().unwrap_or(token_url),
+            now - self.shift_back,
+        )?;
         *self.replay.lock().unwrap() = Some(signed.clone());
         Ok(signed)
     }
@@ -176,7 +230,10 @@ async fn the_mock_token_endpoint_checks_signature_audience_expiry_and_jti_reuse(
     creds.token().await.unwrap();
     creds.invalidate();
     let err = creds.token().await.unwrap_err();
-    assert!(oauth_description(&err).contains("already been used"), "{err}");
+    assert!(
+        oauth_description(&err).contains("already been used"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

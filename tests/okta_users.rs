@@ -3,11 +3,15 @@
 use futures_util::{StreamExt, TryStreamExt};
 use scimkit::Error;
 use scimkit::mock::OktaOrg;
-use scimkit::okta::{Assignee, CreateUser, DefaultProfile, GroupProfile, RoleType, SortOrder, User, UserStatus};
+use scimkit::okta::{
+    Assignee, CreateUser, DefaultProfile, GroupProfile, RoleType, SortOrder, User, UserStatus,
+};
 use serde::{Deserialize, Serialize};
 
 fn ada() -> CreateUser {
-    CreateUser::new(DefaultProfile::new("ada@example.com", "Ada", "Lovelace").with("department", "Research"))
+    CreateUser::new(
+        DefaultProfile::new("ada@example.com", "Ada", "Lovelace").with("department", "Research"),
+    )
 }
 
 fn okta_error(err: &Error) -> &scimkit::OktaError {
@@ -27,18 +31,25 @@ async fn create_with_and_without_password_and_the_statuses_that_follow() {
     assert_eq!(provisioned.status, UserStatus::Provisioned);
     assert_eq!(provisioned.profile.department.as_deref(), Some("Research"));
 
-    let with_password = CreateUser::new(DefaultProfile::new("bob@example.com", "Bob", "B")).password("S3cure!pass".to_string());
+    let with_password = CreateUser::new(DefaultProfile::new("bob@example.com", "Bob", "B"))
+        .password("S3cure!pass".to_string());
     let active = users.create(&with_password).await.unwrap();
     assert_eq!(active.status, UserStatus::Active);
     let body = org.requests().last().unwrap().body.clone();
-    assert!(body.contains("S3cure!pass"), "the password goes in credentials.password.value");
+    assert!(
+        body.contains("S3cure!pass"),
+        "the password goes in credentials.password.value"
+    );
 
     let staged = users
         .create(&CreateUser::new(DefaultProfile::new("cy@example.com", "Cy", "C")).activate(false))
         .await
         .unwrap();
     assert_eq!(staged.status, UserStatus::Staged);
-    assert_eq!(org.requests().last().unwrap().query.as_deref(), Some("activate=false"));
+    assert_eq!(
+        org.requests().last().unwrap().query.as_deref(),
+        Some("activate=false")
+    );
 
     let expired = users
         .create(
@@ -81,15 +92,25 @@ async fn get_by_id_or_login_update_and_replace() {
         .await
         .unwrap();
     assert_eq!(updated.profile.title.as_deref(), Some("Countess"));
-    assert_eq!(updated.profile.department.as_deref(), Some("Research"), "partial update keeps the rest");
+    assert_eq!(
+        updated.profile.department.as_deref(),
+        Some("Research"),
+        "partial update keeps the rest"
+    );
     assert_eq!(org.requests().last().unwrap().method, "POST");
 
     let replaced = users
-        .replace(&created.id, &DefaultProfile::new("ada@example.com", "Ada", "King"))
+        .replace(
+            &created.id,
+            &DefaultProfile::new("ada@example.com", "Ada", "King"),
+        )
         .await
         .unwrap();
     assert_eq!(replaced.profile.last_name.as_deref(), Some("King"));
-    assert_eq!(replaced.profile.department, None, "replace clears what it leaves out");
+    assert_eq!(
+        replaced.profile.department, None,
+        "replace clears what it leaves out"
+    );
     assert_eq!(org.requests().last().unwrap().method, "PUT");
 
     let err = users.get("nobody@example.com").await.unwrap_err();
@@ -140,7 +161,10 @@ async fn lifecycle_operations_follow_oktas_rules() {
 
     let token = users.activate(&staged.id, false).await.unwrap();
     assert!(token.activation_url.is_some() && token.activation_token.is_some());
-    assert!(!format!("{token:?}").contains("mock-activation"), "activation tokens stay redacted");
+    assert!(
+        !format!("{token:?}").contains("mock-activation"),
+        "activation tokens stay redacted"
+    );
     assert_eq!(org.user_status(&staged.id), Some(UserStatus::Provisioned));
     let emailed = users.reactivate(&staged.id, true).await.unwrap();
     assert!(emailed.activation_url.is_none());
@@ -169,7 +193,10 @@ async fn lifecycle_operations_follow_oktas_rules() {
 
     users.deactivate(&id).await.unwrap();
     assert_eq!(org.user_status(&id), Some(UserStatus::Deprovisioned));
-    let err = users.activate(&org.seed_users(1)[0], true).await.unwrap_err();
+    let err = users
+        .activate(&org.seed_users(1)[0], true)
+        .await
+        .unwrap_err();
     assert_eq!(okta_error(&err).error_code, "E0000016");
 }
 
@@ -180,7 +207,11 @@ async fn delete_deactivates_first_and_the_helper_does_both_steps() {
     let ids = org.seed_users(2);
 
     okta.users().delete(&ids[0]).await.unwrap();
-    assert_eq!(org.user_status(&ids[0]), Some(UserStatus::Deprovisioned), "first DELETE only deactivates");
+    assert_eq!(
+        org.user_status(&ids[0]),
+        Some(UserStatus::Deprovisioned),
+        "first DELETE only deactivates"
+    );
     okta.users().delete(&ids[0]).await.unwrap();
     assert_eq!(org.user_status(&ids[0]), None);
 
@@ -205,11 +236,21 @@ async fn search_filter_q_and_sorting() {
         .unwrap();
     assert_eq!(engineers.len(), 3, "search includes DEPROVISIONED users");
 
-    let active = okta.users().list().filter(r#"status eq "ACTIVE""#).all().await.unwrap();
+    let active = okta
+        .users()
+        .list()
+        .filter(r#"status eq "ACTIVE""#)
+        .all()
+        .await
+        .unwrap();
     assert_eq!(active.len(), 5);
 
     let all = okta.users().list().all().await.unwrap();
-    assert_eq!(all.len(), 5, "a plain listing leaves DEPROVISIONED users out");
+    assert_eq!(
+        all.len(),
+        5,
+        "a plain listing leaves DEPROVISIONED users out"
+    );
 
     let picked = okta.users().list().q("user").limit(2).send().await.unwrap();
     assert_eq!(picked.items.len(), 2);
@@ -224,9 +265,18 @@ async fn search_filter_q_and_sorting() {
         .all()
         .await
         .unwrap();
-    assert_eq!(sorted.first().unwrap().profile.last_name.as_deref(), Some("5"));
+    assert_eq!(
+        sorted.first().unwrap().profile.last_name.as_deref(),
+        Some("5")
+    );
 
-    let err = okta.users().list().search("status eq").send().await.unwrap_err();
+    let err = okta
+        .users()
+        .list()
+        .search("status eq")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(okta_error(&err).error_code, "E0000031");
     let sent = org.requests().last().unwrap().query.clone().unwrap();
     assert_eq!(sent, "search=status+eq");
@@ -247,18 +297,40 @@ async fn streams_follow_next_links_stop_when_dropped_and_resume_from_the_cursor(
     // At a page boundary the cursor resumes exactly; mid-page it points at the page start.
     let cursor = stream.cursor().unwrap();
     drop(stream);
-    assert_eq!(org.requests_to("/api/v1/users"), 2, "dropping the stream fetches nothing more");
+    assert_eq!(
+        org.requests_to("/api/v1/users"),
+        2,
+        "dropping the stream fetches nothing more"
+    );
 
-    let rest: Vec<User> = okta.users().list().limit(3).after(cursor).all().await.unwrap();
+    let rest: Vec<User> = okta
+        .users()
+        .list()
+        .limit(3)
+        .after(cursor)
+        .all()
+        .await
+        .unwrap();
     let rest_ids: Vec<String> = rest.into_iter().map(|u| u.id).collect();
-    assert_eq!(rest_ids.len(), 4, "resumes from the start of the page being read");
+    assert_eq!(
+        rest_ids.len(),
+        4,
+        "resumes from the start of the page being read"
+    );
     assert_eq!(rest_ids[0], seen[3]);
 
     let page = okta.users().list().limit(5).send().await.unwrap();
     assert_eq!(page.items.len(), 5);
     let after = page.after().unwrap();
     assert_eq!(after, page.items[4].id);
-    let next_page = okta.users().list().limit(5).after(after).send().await.unwrap();
+    let next_page = okta
+        .users()
+        .list()
+        .limit(5)
+        .after(after)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(next_page.items.len(), 2);
     assert!(next_page.next.is_none());
 }
@@ -270,7 +342,12 @@ async fn stream_yields_an_error_once_and_ends() {
         .org(org.uri())
         .unwrap()
         .api_token(org.api_token())
-        .transport(scimkit::Transport::builder().retry(scimkit::RetryPolicy::never()).build().unwrap())
+        .transport(
+            scimkit::Transport::builder()
+                .retry(scimkit::RetryPolicy::never())
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap();
     org.seed_users(4);
@@ -297,19 +374,39 @@ async fn groups_crud_membership_and_a_users_groups() {
     assert_eq!(eng.profile.description.as_deref(), Some("Builders"));
     groups.create(&GroupProfile::new("Sales")).await.unwrap();
 
-    let err = groups.create(&GroupProfile::new("engineering")).await.unwrap_err();
+    let err = groups
+        .create(&GroupProfile::new("engineering"))
+        .await
+        .unwrap_err();
     assert_eq!(okta_error(&err).error_code, "E0000001");
 
     let replaced = groups
-        .replace(&eng.id, &GroupProfile::new("Engineering").description("Makers"))
+        .replace(
+            &eng.id,
+            &GroupProfile::new("Engineering").description("Makers"),
+        )
         .await
         .unwrap();
     assert_eq!(replaced.profile.description.as_deref(), Some("Makers"));
-    assert_eq!(groups.get(&eng.id).await.unwrap().profile.description.as_deref(), Some("Makers"));
+    assert_eq!(
+        groups
+            .get(&eng.id)
+            .await
+            .unwrap()
+            .profile
+            .description
+            .as_deref(),
+        Some("Makers")
+    );
 
     let found = groups.list().q("eng").all().await.unwrap();
     assert_eq!(found.len(), 1);
-    let searched = groups.list().search(r#"profile.name sw "S""#).all().await.unwrap();
+    let searched = groups
+        .list()
+        .search(r#"profile.name sw "S""#)
+        .all()
+        .await
+        .unwrap();
     assert_eq!(searched[0].profile.name, "Sales");
 
     let ids = org.seed_users(5);
@@ -326,7 +423,10 @@ async fn groups_crud_membership_and_a_users_groups() {
         .await
         .unwrap();
     assert_eq!(members, ids);
-    assert_eq!(org.requests_to(&format!("/api/v1/groups/{}/users", eng.id)), 3);
+    assert_eq!(
+        org.requests_to(&format!("/api/v1/groups/{}/users", eng.id)),
+        3
+    );
 
     groups.remove_user(&eng.id, &ids[0]).await.unwrap();
     assert_eq!(org.members(&eng.id).len(), 4);
@@ -357,28 +457,58 @@ async fn roles_for_users_and_groups() {
     assert_eq!(last.query.as_deref(), Some("disableNotifications=true"));
     assert_eq!(last.body, r#"{"type":"USER_ADMIN"}"#);
 
-    let err = roles.assign_to_user(&user, RoleType::UserAdmin).await.unwrap_err();
+    let err = roles
+        .assign_to_user(&user, RoleType::UserAdmin)
+        .await
+        .unwrap_err();
     assert_eq!(okta_error(&err).status.as_u16(), 409);
 
-    let got = roles.get(Assignee::User(&user), &assigned.id).await.unwrap();
+    let got = roles
+        .get(Assignee::User(&user), &assigned.id)
+        .await
+        .unwrap();
     assert_eq!(got.id, assigned.id);
 
-    let group_role = roles.assign_to_group(&group, RoleType::HelpDeskAdmin).await.unwrap();
-    assert_eq!(roles.list_for_group(&group).await.unwrap()[0].id, group_role.id);
+    let group_role = roles
+        .assign_to_group(&group, RoleType::HelpDeskAdmin)
+        .await
+        .unwrap();
+    assert_eq!(
+        roles.list_for_group(&group).await.unwrap()[0].id,
+        group_role.id
+    );
     okta.groups().add_user(&group, &user).await.unwrap();
 
     // The user's listing shows the group's role too, marked as held through the group.
     let listed = roles.list_for_user(&user).await.unwrap();
     assert_eq!(listed.len(), 2);
-    let inherited = listed.iter().find(|r| r.role_type == RoleType::HelpDeskAdmin).unwrap();
+    let inherited = listed
+        .iter()
+        .find(|r| r.role_type == RoleType::HelpDeskAdmin)
+        .unwrap();
     assert_eq!(inherited.assignment_type.as_deref(), Some("GROUP"));
 
     // Unassign by type removes only what the user holds directly.
-    assert_eq!(roles.unassign_type(Assignee::User(&user), &RoleType::HelpDeskAdmin).await.unwrap(), 0);
-    assert_eq!(roles.unassign_type(Assignee::User(&user), &RoleType::UserAdmin).await.unwrap(), 1);
+    assert_eq!(
+        roles
+            .unassign_type(Assignee::User(&user), &RoleType::HelpDeskAdmin)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        roles
+            .unassign_type(Assignee::User(&user), &RoleType::UserAdmin)
+            .await
+            .unwrap(),
+        1
+    );
     assert!(org.user_roles(&user).is_empty());
 
-    roles.unassign_from_group(&group, &group_role.id).await.unwrap();
+    roles
+        .unassign_from_group(&group, &group_role.id)
+        .await
+        .unwrap();
     assert!(org.group_roles(&group).is_empty());
 
     let err = roles
@@ -401,14 +531,22 @@ async fn a_wrong_api_token_is_an_okta_401() {
     let e = okta_error(&err);
     assert_eq!(e.status.as_u16(), 401);
     assert_eq!(e.error_code, "E0000011");
-    assert_eq!(org.requests()[0].header("authorization"), Some("SSWS [redacted]"));
+    assert_eq!(
+        org.requests()[0].header("authorization"),
+        Some("SSWS [redacted]")
+    );
     assert!(!err.to_string().contains("00wrong"));
 }
 
 #[tokio::test]
 async fn non_okta_error_bodies_stay_http_errors() {
     let org = OktaOrg::start().await;
-    let okta = org.client_with(scimkit::Transport::builder().retry(scimkit::RetryPolicy::never()).build().unwrap());
+    let okta = org.client_with(
+        scimkit::Transport::builder()
+            .retry(scimkit::RetryPolicy::never())
+            .build()
+            .unwrap(),
+    );
     org.faults().push(scimkit::mock::Fault::Status(502), 1);
     let err = okta.users().get("x").await.unwrap_err();
     assert!(matches!(err, Error::Http(_)), "{err:?}");
@@ -416,7 +554,10 @@ async fn non_okta_error_bodies_stay_http_errors() {
 
     org.faults().push(scimkit::mock::Fault::Html, 1);
     let err = okta.users().get("x").await.unwrap_err();
-    assert!(matches!(err, Error::Decode { .. }), "an HTML page where JSON was expected: {err:?}");
+    assert!(
+        matches!(err, Error::Decode { .. }),
+        "an HTML page where JSON was expected: {err:?}"
+    );
 
     org.faults().push(scimkit::mock::Fault::MalformedJson, 1);
     let err = okta.users().get("x").await.unwrap_err();
@@ -432,7 +573,10 @@ async fn a_next_link_to_another_origin_is_refused() {
         .respond_with(
             ResponseTemplate::new(200)
                 .set_body_json(serde_json::json!([]))
-                .insert_header("link", "<https://evil.example.com/api/v1/users?after=1>; rel=\"next\""),
+                .insert_header(
+                    "link",
+                    "<https://evil.example.com/api/v1/users?after=1>; rel=\"next\"",
+                ),
         )
         .mount(&server)
         .await;

@@ -46,8 +46,9 @@ impl fmt::Debug for DpopKey {
 impl DpopKey {
     /// Generates a new ES256 (P-256) key.
     pub fn generate() -> Result<Self> {
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
-            .map_err(|_| Error::Transport("could not generate a DPoP key".into()))?;
+        let pkcs8 =
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+                .map_err(|_| Error::Transport("could not generate a DPoP key".into()))?;
         let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref())
             .map_err(|_| Error::Transport("could not load the generated DPoP key".into()))?;
         let key = SigningKey::Ec(pair);
@@ -160,13 +161,21 @@ impl Dpop {
     /// A proof for a token request.
     pub(crate) fn token_proof(&self, token_url: &Url, now: SystemTime) -> Result<HeaderValue> {
         let nonce = Self::get(&self.token_nonce);
-        self.key.proof(&Method::POST, token_url, None, nonce.as_deref(), now)
+        self.key
+            .proof(&Method::POST, token_url, None, nonce.as_deref(), now)
     }
 
     /// A proof for a resource request carrying `access_token`.
-    pub(crate) fn resource_proof(&self, method: &Method, url: &Url, access_token: &str, now: SystemTime) -> Result<HeaderValue> {
+    pub(crate) fn resource_proof(
+        &self,
+        method: &Method,
+        url: &Url,
+        access_token: &str,
+        now: SystemTime,
+    ) -> Result<HeaderValue> {
         let nonce = Self::get(&self.resource_nonce);
-        self.key.proof(method, url, Some(access_token), nonce.as_deref(), now)
+        self.key
+            .proof(method, url, Some(access_token), nonce.as_deref(), now)
     }
 }
 
@@ -180,15 +189,28 @@ mod tests {
         let key = DpopKey::generate().unwrap();
         let url = Url::parse("https://o.okta.com/api/v1/users?limit=2#x").unwrap();
         let proof = key
-            .proof(&Method::GET, &url, Some("tok"), Some("n1"), SystemTime::now())
+            .proof(
+                &Method::GET,
+                &url,
+                Some("tok"),
+                Some("n1"),
+                SystemTime::now(),
+            )
             .unwrap();
         let proof = proof.to_str().unwrap();
         let header: Value = serde_json::from_slice(
-            &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, proof.split('.').next().unwrap()).unwrap(),
+            &base64::Engine::decode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                proof.split('.').next().unwrap(),
+            )
+            .unwrap(),
         )
         .unwrap();
         assert_eq!(header["typ"], "dpop+jwt");
-        assert!(header["jwk"].get("d").is_none(), "only the public key travels");
+        assert!(
+            header["jwk"].get("d").is_none(),
+            "only the public key travels"
+        );
         let (_, claims) = verify_jws(proof, &header["jwk"]).unwrap();
         assert_eq!(claims["htm"], "GET");
         assert_eq!(claims["htu"], "https://o.okta.com/api/v1/users");
@@ -196,7 +218,9 @@ mod tests {
         // ath = base64url(SHA-256("tok")).
         assert_eq!(claims["ath"], "GnZ0607njffhrEOak8P6jjyUV4TU3sn9jjARc4svHWI");
         assert_eq!(jwk_thumbprint(&header["jwk"]), key.thumbprint());
-        let again = key.proof(&Method::GET, &url, None, None, SystemTime::now()).unwrap();
+        let again = key
+            .proof(&Method::GET, &url, None, None, SystemTime::now())
+            .unwrap();
         let (_, claims2) = verify_jws(again.to_str().unwrap(), &header["jwk"]).unwrap();
         assert_ne!(claims["jti"], claims2["jti"]);
         assert!(claims2.get("ath").is_none());

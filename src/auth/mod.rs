@@ -27,9 +27,9 @@ use url::Url;
 
 pub use api_token::ApiToken;
 pub use bearer::BearerToken;
+pub use client_credentials::{ClientAssertion, ClientAuth, ClientCredentials, ClientCredentialsBuilder};
 pub use dpop::DpopKey;
 pub use private_key_jwt::PrivateKeyJwt;
-pub use client_credentials::{ClientAssertion, ClientAuth, ClientCredentials, ClientCredentialsBuilder};
 pub use token::AccessToken;
 
 use crate::Result;

@@ -93,8 +93,13 @@ impl SigningKey {
         let signature = match self {
             SigningKey::Rsa(pair) => {
                 let mut sig = vec![0u8; pair.public_modulus_len()];
-                pair.sign(&signature::RSA_PKCS1_SHA256, &rng, input.as_bytes(), &mut sig)
-                    .map_err(failed)?;
+                pair.sign(
+                    &signature::RSA_PKCS1_SHA256,
+                    &rng,
+                    input.as_bytes(),
+                    &mut sig,
+                )
+                .map_err(failed)?;
                 sig
             }
             SigningKey::Ec(pair) => pair
@@ -211,12 +216,20 @@ fn pem_block(pem: &str) -> Result<(String, Vec<u8>)> {
 #[cfg(any(test, feature = "mock"))]
 pub(crate) fn verify_jws(token: &str, jwk: &Value) -> std::result::Result<(Value, Value), String> {
     let mut parts = token.split('.');
-    let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(h), Some(c), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err("not a compact JWS".into());
     };
-    let decode = |p: &str| URL_SAFE_NO_PAD.decode(p).map_err(|_| "bad base64url".to_string());
-    let header: Value = serde_json::from_slice(&decode(h)?).map_err(|_| "bad header JSON".to_string())?;
-    let claims: Value = serde_json::from_slice(&decode(c)?).map_err(|_| "bad claims JSON".to_string())?;
+    let decode = |p: &str| {
+        URL_SAFE_NO_PAD
+            .decode(p)
+            .map_err(|_| "bad base64url".to_string())
+    };
+    let header: Value =
+        serde_json::from_slice(&decode(h)?).map_err(|_| "bad header JSON".to_string())?;
+    let claims: Value =
+        serde_json::from_slice(&decode(c)?).map_err(|_| "bad claims JSON".to_string())?;
     let sig = decode(s)?;
     let message = format!("{h}.{c}");
     let field = |name: &str| -> std::result::Result<Vec<u8>, String> {
@@ -225,13 +238,20 @@ pub(crate) fn verify_jws(token: &str, jwk: &Value) -> std::result::Result<(Value
             .and_then(|v| URL_SAFE_NO_PAD.decode(v).ok())
             .ok_or_else(|| format!("JWK lacks {name}"))
     };
-    let alg = header.get("alg").and_then(Value::as_str).unwrap_or_default();
+    let alg = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let verified = match (alg, jwk.get("kty").and_then(Value::as_str)) {
         ("RS256", Some("RSA")) => PublicKeyComponents {
             n: field("n")?,
             e: field("e")?,
         }
-        .verify(&signature::RSA_PKCS1_2048_8192_SHA256, message.as_bytes(), &sig)
+        .verify(
+            &signature::RSA_PKCS1_2048_8192_SHA256,
+            message.as_bytes(),
+            &sig,
+        )
         .is_ok(),
         ("ES256", Some("EC")) => {
             let mut point = vec![4u8];
@@ -252,7 +272,12 @@ pub(crate) fn verify_jws(token: &str, jwk: &Value) -> std::result::Result<(Value
 
 /// RFC 7638 JWK thumbprint (SHA-256, base64url) of a public RSA or EC JWK.
 pub(crate) fn jwk_thumbprint(jwk: &Value) -> String {
-    let s = |k: &str| jwk.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let s = |k: &str| {
+        jwk.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     let canonical = match jwk.get("kty").and_then(Value::as_str) {
         Some("EC") => format!(
             r#"{{"crv":"{}","kty":"EC","x":"{}","y":"{}"}}"#,
@@ -381,7 +406,11 @@ mod tests {
     use secrecy::ExposeSecret;
 
     fn fixture(name: &str) -> String {
-        std::fs::read_to_string(format!("{}/tests/fixtures/okta/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        std::fs::read_to_string(format!(
+            "{}/tests/fixtures/okta/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
     }
 
     #[test]
@@ -404,7 +433,10 @@ mod tests {
             assert_eq!(claims["iss"], "client-1");
             assert_eq!(claims["sub"], "client-1");
             assert_eq!(claims["aud"], url.as_str());
-            assert_eq!(claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(), 300);
+            assert_eq!(
+                claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(),
+                300
+            );
             let (_, claims_b) = verify_jws(b.expose_secret(), &signer.public_jwk()).unwrap();
             assert_ne!(claims["jti"], claims_b["jti"], "{name}: jti must be fresh");
         }
@@ -427,9 +459,19 @@ mod tests {
             .unwrap()
             .lifetime(Duration::from_secs(7200));
         assert_eq!(signer.lifetime, MAX_LIFETIME);
-        assert!(PrivateKeyJwt::from_pem("hello").unwrap_err().to_string().contains("PEM"));
+        assert!(
+            PrivateKeyJwt::from_pem("hello")
+                .unwrap_err()
+                .to_string()
+                .contains("PEM")
+        );
         let cert = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
-        assert!(PrivateKeyJwt::from_pem(cert).unwrap_err().to_string().contains("CERTIFICATE"));
+        assert!(
+            PrivateKeyJwt::from_pem(cert)
+                .unwrap_err()
+                .to_string()
+                .contains("CERTIFICATE")
+        );
         assert!(PrivateKeyJwt::from_jwk(r#"{"kty":"OKP"}"#).is_err());
     }
 
@@ -437,6 +479,9 @@ mod tests {
     fn thumbprint_matches_rfc7638_example() {
         // RFC 7638 §3.1.
         let jwk = json!({"kty": "RSA", "e": "AQAB", "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"});
-        assert_eq!(jwk_thumbprint(&jwk), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+        assert_eq!(
+            jwk_thumbprint(&jwk),
+            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+        );
     }
 }

@@ -31,8 +31,8 @@ mod okta;
 mod token;
 
 pub use faults::{Fault, Faults};
+pub use okta::{MOCK_API_TOKEN, OktaOrg, OktaOrgBuilder, RecordedRequest};
 pub use token::{
     AuthMethod, MockClientAuth, TOKEN_PATH, TokenInfo, TokenRequestRecord, TokenServer,
     TokenValidator,
 };
-pub use okta::{MOCK_API_TOKEN, OktaOrg, OktaOrgBuilder, RecordedRequest};

@@ -45,6 +45,7 @@ pub struct OktaOrgBuilder {
     api_token: String,
     rate_limit: Option<(u32, Duration)>,
     clock: Arc<dyn Clock>,
+    record_requests: bool,
 }
 
 impl OktaOrgBuilder {
@@ -70,11 +71,23 @@ impl OktaOrgBuilder {
         self
     }
 
+    /// Whether to keep every request for [`OktaOrg::requests`] (default `true`; turn it off
+    /// for long benchmarks so memory stays flat).
+    pub fn record_requests(mut self, record: bool) -> Self {
+        self.record_requests = record;
+        self
+    }
+
     /// Starts the server on 127.0.0.1 with a free port.
     pub async fn start(self) -> OktaOrg {
-        let server = MockServer::start().await;
+        // The org keeps its own record of requests (see `record_requests`).
+        let server = MockServer::builder()
+            .disable_request_recording()
+            .start()
+            .await;
         let mut state = State {
             base: server.uri(),
+            record_requests: self.record_requests,
             ..State::default()
         };
         state.api_tokens.insert(self.api_token.clone());
@@ -156,6 +169,7 @@ impl OktaOrg {
             api_token: MOCK_API_TOKEN.to_owned(),
             rate_limit: None,
             clock: Arc::new(SystemClock),
+            record_requests: true,
         }
     }
 
@@ -237,7 +251,11 @@ impl OktaOrg {
 
     /// How many access tokens the token endpoint has issued to `client_id`.
     pub fn tokens_issued_to(&self, client_id: &str) -> usize {
-        self.state().tokens.values().filter(|t| t.client_id == client_id).count()
+        self.state()
+            .tokens
+            .values()
+            .filter(|t| t.client_id == client_id)
+            .count()
     }
 
     /// The org's fault queue: each queued [`Fault`] answers one request, whatever it is.
@@ -249,10 +267,16 @@ impl OktaOrg {
     /// for the next `times` requests.
     pub fn fail_next(&self, status: u16, times: usize) {
         let (code, summary) = match status {
-            429 => ("E0000047", "API call exceeded rate limit due to too many requests."),
+            429 => (
+                "E0000047",
+                "API call exceeded rate limit due to too many requests.",
+            ),
             503 => ("E0000010", "Service is in read only mode"),
             401 => ("E0000011", "Invalid token provided"),
-            403 => ("E0000006", "You do not have permission to perform the requested action"),
+            403 => (
+                "E0000006",
+                "You do not have permission to perform the requested action",
+            ),
             404 => ("E0000007", "Not found: Resource not found"),
             _ => ("E0000009", "Internal Server Error"),
         };
@@ -276,7 +300,8 @@ impl OktaOrg {
         };
         let now = rfc3339(self.clock.system_now());
         let has_password = !matches!(status, UserStatus::Staged | UserStatus::Provisioned);
-        self.state().insert_user(profile, status, has_password, &now)
+        self.state()
+            .insert_user(profile, status, has_password, &now)
     }
 
     /// Adds `n` active users `user{i}@example.com` (first name `User`, last name `{i}`,
@@ -294,7 +319,9 @@ impl OktaOrg {
                     "lastName": format!("{i}"),
                     "department": if i % 2 == 0 { "Engineering" } else { "Sales" },
                 });
-                let Value::Object(profile) = profile else { unreachable!() };
+                let Value::Object(profile) = profile else {
+                    unreachable!()
+                };
                 st.insert_user(profile, UserStatus::Active, true, &now)
             })
             .collect()
@@ -336,7 +363,9 @@ impl OktaOrg {
 
     /// A user's status.
     pub fn user_status(&self, id_or_login: &str) -> Option<UserStatus> {
-        self.state().find_user(id_or_login).map(|u| u.status.clone())
+        self.state()
+            .find_user(id_or_login)
+            .map(|u| u.status.clone())
     }
 
     /// How many users exist (any status).
@@ -379,6 +408,11 @@ impl OktaOrg {
             .collect()
     }
 
+    /// How many requests the org has answered (recorded or not).
+    pub fn request_count(&self) -> u64 {
+        self.state().request_count
+    }
+
     /// Every request received, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.state().requests.clone()
@@ -386,7 +420,11 @@ impl OktaOrg {
 
     /// How many requests went to exactly this path (any method, any query).
     pub fn requests_to(&self, path: &str) -> usize {
-        self.state().requests.iter().filter(|r| r.path == path).count()
+        self.state()
+            .requests
+            .iter()
+            .filter(|r| r.path == path)
+            .count()
     }
 
     /// How many requests were answered 429 because the budget was spent.

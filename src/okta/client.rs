@@ -13,7 +13,9 @@ use super::errors::okta_error;
 use super::groups::Groups;
 use super::roles::Roles;
 use super::users::Users;
-use crate::auth::{ApiToken, Authenticator, ClientAssertion, ClientAuth, ClientCredentials, SharedAuthenticator};
+use crate::auth::{
+    ApiToken, Authenticator, ClientAssertion, ClientAuth, ClientCredentials, SharedAuthenticator,
+};
 use crate::error::{Error, Result};
 use crate::transport::{ApiRequest, RateLimit, Response, Transport};
 
@@ -216,7 +218,9 @@ impl OktaClientBuilder {
     /// Checks the settings and builds the client. Sends nothing.
     pub fn build(self) -> Result<OktaClient> {
         let org = self.org.ok_or_else(|| {
-            Error::config("OktaClient needs the org: .org(\"my-org\") or .org(\"https://my-org.okta.com\")")
+            Error::config(
+                "OktaClient needs the org: .org(\"my-org\") or .org(\"https://my-org.okta.com\")",
+            )
         })?;
         let transport = match self.transport {
             Some(t) => t,
@@ -411,7 +415,9 @@ impl OktaClient {
         url: Url,
         body: &B,
     ) -> Result<T> {
-        self.send(ApiRequest::new(method, url).json(body)?).await?.json()
+        self.send(ApiRequest::new(method, url).json(body)?)
+            .await?
+            .json()
     }
 
     /// Sends a request whose answer carries nothing we need (204, or 200 with `{}`).
@@ -420,7 +426,11 @@ impl OktaClient {
     }
 
     /// Sends a body-less request and decodes its answer, tolerating an empty body as `T::default()`.
-    pub(crate) async fn send_for<T: DeserializeOwned + Default>(&self, method: Method, url: Url) -> Result<T> {
+    pub(crate) async fn send_for<T: DeserializeOwned + Default>(
+        &self,
+        method: Method,
+        url: Url,
+    ) -> Result<T> {
         let response = self.send(ApiRequest::new(method, url)).await?;
         if response.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(T::default());
@@ -445,10 +455,19 @@ mod tests {
     fn org_forms() {
         assert_eq!(ok("my-org"), "https://my-org.okta.com/");
         assert_eq!(ok(" MY-ORG "), "https://my-org.okta.com/");
-        assert_eq!(ok("my-org.oktapreview.com"), "https://my-org.oktapreview.com/");
+        assert_eq!(
+            ok("my-org.oktapreview.com"),
+            "https://my-org.oktapreview.com/"
+        );
         assert_eq!(ok("my-org.okta-emea.com/"), "https://my-org.okta-emea.com/");
-        assert_eq!(ok("https://login.example.com///"), "https://login.example.com/");
-        assert_eq!(ok("https://my-org.okta.com/api/v1/"), "https://my-org.okta.com/");
+        assert_eq!(
+            ok("https://login.example.com///"),
+            "https://login.example.com/"
+        );
+        assert_eq!(
+            ok("https://my-org.okta.com/api/v1/"),
+            "https://my-org.okta.com/"
+        );
         assert_eq!(ok("http://127.0.0.1:8080"), "http://127.0.0.1:8080/");
         assert_eq!(ok("https://My-Org.Okta.com#x"), "https://my-org.okta.com/");
     }
@@ -457,7 +476,10 @@ mod tests {
     fn org_refusals_say_how_to_fix() {
         assert!(err("https://my-org-admin.okta.com").contains("use https://my-org.okta.com"));
         assert!(err("my-org-admin.oktapreview.com").contains("use https://my-org.oktapreview.com"));
-        assert!(err("https://my-org.okta.com/app/UserHome").contains("give just the org: https://my-org.okta.com"));
+        assert!(
+            err("https://my-org.okta.com/app/UserHome")
+                .contains("give just the org: https://my-org.okta.com")
+        );
         assert!(err("https://u:p@my-org.okta.com").contains("api_token"));
         assert!(err("my org").contains("letters, digits"));
         assert!(err("").contains("org name"));
@@ -474,7 +496,12 @@ mod tests {
         assert!(matches!(insecure, Err(Error::InsecureUrl { .. })));
         let missing = OktaClient::builder().org("my-org").unwrap().build();
         assert!(missing.unwrap_err().to_string().contains("credentials"));
-        assert!(OktaClient::builder().api_token("t".to_string()).build().is_err());
+        assert!(
+            OktaClient::builder()
+                .api_token("t".to_string())
+                .build()
+                .is_err()
+        );
     }
 
     #[test]

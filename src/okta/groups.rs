@@ -64,7 +64,9 @@ impl Groups {
 
     /// `DELETE /api/v1/groups/{groupId}`.
     pub async fn delete(&self, group_id: &str) -> Result<()> {
-        self.client.send_empty(Method::DELETE, self.url(&[group_id])).await
+        self.client
+            .send_empty(Method::DELETE, self.url(&[group_id]))
+            .await
     }
 
     /// `GET /api/v1/groups/{groupId}/users`: the members (`limit`, `after`, `stream()`).

@@ -41,8 +41,8 @@ pub use client::{OktaClient, OktaClientBuilder, normalize_org_url};
 pub use groups::Groups;
 pub use list::{List, SortOrder};
 pub use model::{
-    ActivationToken, CreateUser, DefaultProfile, Group, GroupProfile, GroupType, ResetPasswordToken,
-    RoleAssignment, RoleType, User, UserStatus,
+    ActivationToken, CreateUser, DefaultProfile, Group, GroupProfile, GroupType,
+    ResetPasswordToken, RoleAssignment, RoleType, User, UserStatus,
 };
 pub use paging::{ItemStream, Link, Page, links, next_link, parse_link_header};
 pub use roles::{AssignRole, Assignee, Roles};

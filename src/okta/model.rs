@@ -351,8 +351,14 @@ pub struct ActivationToken {
 impl fmt::Debug for ActivationToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ActivationToken")
-            .field("activation_url", &self.activation_url.as_ref().map(|_| "[redacted]"))
-            .field("activation_token", &self.activation_token.as_ref().map(|_| "[redacted]"))
+            .field(
+                "activation_url",
+                &self.activation_url.as_ref().map(|_| "[redacted]"),
+            )
+            .field(
+                "activation_token",
+                &self.activation_token.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }
@@ -371,7 +377,10 @@ pub struct ResetPasswordToken {
 impl fmt::Debug for ResetPasswordToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResetPasswordToken")
-            .field("reset_password_url", &self.reset_password_url.as_ref().map(|_| "[redacted]"))
+            .field(
+                "reset_password_url",
+                &self.reset_password_url.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }
@@ -456,7 +465,10 @@ impl<P: fmt::Debug> fmt::Debug for CreateUser<P> {
             .field("password", &self.password.as_ref().map(|_| "[redacted]"))
             .field("group_ids", &self.group_ids)
             .field("activate", &self.activate)
-            .field("change_password_at_next_login", &self.change_password_at_next_login)
+            .field(
+                "change_password_at_next_login",
+                &self.change_password_at_next_login,
+            )
             .finish()
     }
 }
@@ -471,7 +483,8 @@ impl<P: Serialize> Serialize for CreateUser<P> {
         struct Credentials<'a> {
             password: Password<'a>,
         }
-        let fields = 1 + usize::from(self.password.is_some()) + usize::from(!self.group_ids.is_empty());
+        let fields =
+            1 + usize::from(self.password.is_some()) + usize::from(!self.group_ids.is_empty());
         let mut s = serializer.serialize_struct("CreateUser", fields)?;
         s.serialize_field("profile", &self.profile)?;
         if let Some(password) = &self.password {
@@ -609,7 +622,8 @@ mod tests {
 
     #[test]
     fn create_user_without_password_is_canonical() {
-        let body = serde_json::to_value(CreateUser::new(DefaultProfile::new("a@x", "A", "B"))).unwrap();
+        let body =
+            serde_json::to_value(CreateUser::new(DefaultProfile::new("a@x", "A", "B"))).unwrap();
         assert_eq!(
             body,
             serde_json::json!({"profile": {"login": "a@x", "email": "a@x", "firstName": "A", "lastName": "B"}})
@@ -619,7 +633,8 @@ mod tests {
     #[test]
     fn role_assignment_keeps_unknown_type() {
         let r: RoleAssignment =
-            serde_json::from_value(serde_json::json!({"id": "ra1", "type": "NEW_ADMIN", "x": 1})).unwrap();
+            serde_json::from_value(serde_json::json!({"id": "ra1", "type": "NEW_ADMIN", "x": 1}))
+                .unwrap();
         assert_eq!(r.role_type, RoleType::Other("NEW_ADMIN".into()));
         assert_eq!(r.extra["x"], 1);
         assert_eq!(serde_json::to_value(&r).unwrap()["type"], "NEW_ADMIN");

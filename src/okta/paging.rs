@@ -236,7 +236,10 @@ impl<T> Page<T> {
 
 /// Fetches one page at `url` and reads its `Link` header. The next link must stay on the
 /// org's origin: a link elsewhere would carry the org's credentials to another host.
-pub(crate) async fn fetch_page<T: DeserializeOwned>(client: &OktaClient, url: Url) -> Result<Page<T>> {
+pub(crate) async fn fetch_page<T: DeserializeOwned>(
+    client: &OktaClient,
+    url: Url,
+) -> Result<Page<T>> {
     let response = client.get_url(url).await?;
     let items: Vec<T> = response.json()?;
     let next = next_link(&response.headers, response.url());
@@ -393,15 +396,22 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.append(
             http::header::LINK,
-            "<https://o.okta.com/api/v1/users?limit=2>; rel=\"self\"".parse().unwrap(),
+            "<https://o.okta.com/api/v1/users?limit=2>; rel=\"self\""
+                .parse()
+                .unwrap(),
         );
         headers.append(
             http::header::LINK,
-            "</api/v1/users?after=00u9&limit=2>; REL=\"next\"".parse().unwrap(),
+            "</api/v1/users?after=00u9&limit=2>; REL=\"next\""
+                .parse()
+                .unwrap(),
         );
         let base = Url::parse("https://o.okta.com/api/v1/users?limit=2").unwrap();
         let next = next_link(&headers, &base).unwrap();
-        assert_eq!(next.as_str(), "https://o.okta.com/api/v1/users?after=00u9&limit=2");
+        assert_eq!(
+            next.as_str(),
+            "https://o.okta.com/api/v1/users?after=00u9&limit=2"
+        );
         assert_eq!(after_of(&next).as_deref(), Some("00u9"));
     }
 

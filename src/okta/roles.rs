@@ -80,11 +80,18 @@ impl<'a> IntoFuture for AssignRole<'a> {
             let [kind, id] = self.assignee.segments();
             let mut url = self.roles.client.api_url(&[kind, id, "roles"]);
             if self.disable_notifications {
-                url.query_pairs_mut().append_pair("disableNotifications", "true");
+                url.query_pairs_mut()
+                    .append_pair("disableNotifications", "true");
             }
             self.roles
                 .client
-                .send_body(Method::POST, url, &AssignBody { role_type: &self.role })
+                .send_body(
+                    Method::POST,
+                    url,
+                    &AssignBody {
+                        role_type: &self.role,
+                    },
+                )
                 .await
         })
     }
@@ -140,7 +147,9 @@ impl Roles {
 
     /// `GET /api/v1/{users|groups}/{id}/roles/{roleAssignmentId}`.
     pub async fn get(&self, assignee: Assignee<'_>, assignment_id: &str) -> Result<RoleAssignment> {
-        self.client.get(self.url(assignee, Some(assignment_id))).await
+        self.client
+            .get(self.url(assignee, Some(assignment_id)))
+            .await
     }
 
     /// `DELETE /api/v1/{users|groups}/{id}/roles/{roleAssignmentId}`.
@@ -157,7 +166,8 @@ impl Roles {
 
     /// Unassigns a role from a group by assignment id.
     pub async fn unassign_from_group(&self, group_id: &str, assignment_id: &str) -> Result<()> {
-        self.unassign(Assignee::Group(group_id), assignment_id).await
+        self.unassign(Assignee::Group(group_id), assignment_id)
+            .await
     }
 
     /// Unassigns every assignment of `role` held directly by `assignee` (one list request,

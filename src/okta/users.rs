@@ -10,7 +10,9 @@ use url::Url;
 
 use super::client::OktaClient;
 use super::list::List;
-use super::model::{ActivationToken, CreateUser, DefaultProfile, Group, ResetPasswordToken, User, UserStatus};
+use super::model::{
+    ActivationToken, CreateUser, DefaultProfile, Group, ResetPasswordToken, User, UserStatus,
+};
 use crate::error::Result;
 use crate::transport::ApiRequest;
 
@@ -29,7 +31,9 @@ pub struct Users<P = DefaultProfile> {
 
 impl<P> fmt::Debug for Users<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Users").field("client", &self.client).finish()
+        f.debug_struct("Users")
+            .field("client", &self.client)
+            .finish()
     }
 }
 
@@ -74,7 +78,10 @@ impl<P> Users<P> {
     /// `POST /api/v1/users/{id}/lifecycle/deactivate`: moves the user to `DEPROVISIONED`.
     pub async fn deactivate(&self, user_id: &str) -> Result<()> {
         self.client
-            .send_empty(Method::POST, self.url(&[user_id, "lifecycle", "deactivate"]))
+            .send_empty(
+                Method::POST,
+                self.url(&[user_id, "lifecycle", "deactivate"]),
+            )
             .await
     }
 
@@ -117,7 +124,11 @@ impl<P> Users<P> {
 
     /// `POST .../lifecycle/reset_password`: moves the user to `RECOVERY`. With
     /// `send_email = false` Okta returns the reset link instead of mailing it.
-    pub async fn reset_password(&self, user_id: &str, send_email: bool) -> Result<ResetPasswordToken> {
+    pub async fn reset_password(
+        &self,
+        user_id: &str,
+        send_email: bool,
+    ) -> Result<ResetPasswordToken> {
         let mut url = self.url(&[user_id, "lifecycle", "reset_password"]);
         flag(&mut url, "sendEmail", send_email);
         self.client.send_for(Method::POST, url).await
@@ -127,7 +138,9 @@ impl<P> Users<P> {
     /// user this call **deactivates** it, and a second call deletes it. Use
     /// [`deactivate_and_delete`](Self::deactivate_and_delete) to do both.
     pub async fn delete(&self, user_id: &str) -> Result<()> {
-        self.client.send_empty(Method::DELETE, self.url(&[user_id])).await
+        self.client
+            .send_empty(Method::DELETE, self.url(&[user_id]))
+            .await
     }
 }
 
@@ -141,7 +154,10 @@ impl<P: DeserializeOwned + Send + 'static> Users<P> {
     /// sign-in (`PASSWORD_EXPIRED`).
     pub async fn expire_password(&self, user_id: &str) -> Result<User<P>> {
         let url = self.url(&[user_id, "lifecycle", "expire_password"]);
-        self.client.send(ApiRequest::new(Method::POST, url)).await?.json()
+        self.client
+            .send(ApiRequest::new(Method::POST, url))
+            .await?
+            .json()
     }
 
     /// Deletes a user whatever its status: deactivates it first unless it is already
@@ -162,7 +178,8 @@ impl<P: Serialize + DeserializeOwned + Send + 'static> Users<P> {
         let mut url = self.url(&[]);
         flag(&mut url, "activate", user.activate);
         if user.change_password_at_next_login {
-            url.query_pairs_mut().append_pair("nextLogin", "changePassword");
+            url.query_pairs_mut()
+                .append_pair("nextLogin", "changePassword");
         }
         self.client.send_body(Method::POST, url, user).await
     }
@@ -187,9 +204,17 @@ impl<P: DeserializeOwned + Send + 'static> Users<P> {
     ///     .await?;
     /// # let _ = user; Ok(()) }
     /// ```
-    pub async fn update_profile<B: Serialize + ?Sized>(&self, user_id: &str, changes: &B) -> Result<User<P>> {
+    pub async fn update_profile<B: Serialize + ?Sized>(
+        &self,
+        user_id: &str,
+        changes: &B,
+    ) -> Result<User<P>> {
         self.client
-            .send_body(Method::POST, self.url(&[user_id]), &ProfileBody { profile: changes })
+            .send_body(
+                Method::POST,
+                self.url(&[user_id]),
+                &ProfileBody { profile: changes },
+            )
             .await
     }
 }

@@ -245,12 +245,10 @@ impl Expr {
             Expr::Or(a, b) => a.matches(resource) || b.matches(resource),
             Expr::Not(a) => !a.matches(resource),
             Expr::Present(attr) => lookup(resource, attr).is_some_and(|v| !v.is_null()),
-            Expr::Compare(attr, op, expected) => {
-                match lookup(resource, attr) {
-                    Some(actual) => compare(actual, *op, expected),
-                    None => matches!(op, Op::Eq) && expected.is_null(),
-                }
-            }
+            Expr::Compare(attr, op, expected) => match lookup(resource, attr) {
+                Some(actual) => compare(actual, *op, expected),
+                None => matches!(op, Op::Eq) && expected.is_null(),
+            },
         }
     }
 }
@@ -267,8 +265,12 @@ mod tests {
         let t = |e: &str| parse(e).unwrap().matches(&user);
         assert!(t(r#"profile.department eq "eng""#));
         assert!(t(r#"profile.login sw "isaac""#));
-        assert!(t(r#"status eq "ACTIVE" and (profile.level gt 2 or status eq "STAGED")"#));
-        assert!(t(r#"(status lt "ACTIVE" or status gt "ACTIVE") or profile.tags eq "b""#));
+        assert!(t(
+            r#"status eq "ACTIVE" and (profile.level gt 2 or status eq "STAGED")"#
+        ));
+        assert!(t(
+            r#"(status lt "ACTIVE" or status gt "ACTIVE") or profile.tags eq "b""#
+        ));
         assert!(t(r#"lastUpdated gt "2024-01-01T00:00:00.000Z""#));
         assert!(!t(r#"profile.missing pr"#));
         assert!(t(r#"profile.level pr"#));

@@ -83,8 +83,11 @@ impl Handler {
     fn answer(&self, req: &Request, fault: Option<ResponseTemplate>) -> ResponseTemplate {
         let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let now = self.clock.system_now();
-        st.requests.push(record(req));
-        let request_id = format!("mockreq{}", st.requests.len());
+        st.request_count += 1;
+        if st.record_requests {
+            st.requests.push(record(req));
+        }
+        let request_id = format!("mockreq{}", st.request_count);
         let date = httpdate::fmt_http_date(now);
         let with_common = |t: ResponseTemplate| {
             t.insert_header("x-okta-request-id", request_id.as_str())
@@ -102,7 +105,14 @@ impl Handler {
         if let Some(rate) = st.rate.as_mut() {
             if now >= rate.reset_at {
                 rate.remaining = rate.limit;
-                let reset = epoch_secs(now + rate.window) + u64::from((now + rate.window).duration_since(UNIX_EPOCH).unwrap_or_default().subsec_nanos() > 0);
+                let reset = epoch_secs(now + rate.window)
+                    + u64::from(
+                        (now + rate.window)
+                            .duration_since(UNIX_EPOCH)
+                            .unwrap_or_default()
+                            .subsec_nanos()
+                            > 0,
+                    );
                 rate.reset_at = UNIX_EPOCH + Duration::from_secs(reset);
             }
             let exhausted = rate.remaining == 0;
@@ -112,7 +122,11 @@ impl Handler {
             let headers = (rate.limit, rate.remaining, epoch_secs(rate.reset_at));
             if exhausted {
                 st.rate_limited += 1;
-                let err = ApiErr::new(429, "E0000047", "API call exceeded rate limit due to too many requests.");
+                let err = ApiErr::new(
+                    429,
+                    "E0000047",
+                    "API call exceeded rate limit due to too many requests.",
+                );
                 return with_common(with_rate(error_response(&err, &request_id), headers));
             }
             rate_headers = Some(headers);
@@ -192,7 +206,9 @@ fn query_bool(url: &Url, name: &str, default: bool) -> Result<bool, ApiErr> {
         None => Ok(default),
         Some("true") => Ok(true),
         Some("false") => Ok(false),
-        Some(other) => Err(ApiErr::validation(format!("{name}: invalid boolean {other:?}"))),
+        Some(other) => Err(ApiErr::validation(format!(
+            "{name}: invalid boolean {other:?}"
+        ))),
     }
 }
 
@@ -207,7 +223,9 @@ fn need_scope(principal: &Principal, resource: &str, write: bool) -> Result<(), 
     };
     let manage = format!("okta.{resource}.manage");
     let read = format!("okta.{resource}.read");
-    let ok = scopes.iter().any(|s| *s == manage || (!write && *s == read));
+    let ok = scopes
+        .iter()
+        .any(|s| *s == manage || (!write && *s == read));
     if ok {
         Ok(())
     } else {
@@ -238,7 +256,11 @@ fn route(st: &mut State, req: &Request, now: SystemTime, principal: &Principal) 
     let method = req.method.as_str();
     let write = method != "GET";
     let Some(rest) = segs.strip_prefix(&["api", "v1"]) else {
-        return Err(ApiErr::new(404, "E0000022", "The endpoint does not support the provided HTTP method"));
+        return Err(ApiErr::new(
+            404,
+            "E0000022",
+            "The endpoint does not support the provided HTTP method",
+        ));
     };
     let resource = match rest {
         [_, _, "roles", ..] => "roles",
@@ -273,12 +295,20 @@ fn route(st: &mut State, req: &Request, now: SystemTime, principal: &Principal) 
         }
         ("POST", ["users", id, "lifecycle", op]) => {
             let id = st.user_id(id)?;
-            let send_email = query_bool(&req.url, "sendEmail", *op == "activate" || *op == "reactivate" || *op == "reset_password")?;
+            let send_email = query_bool(
+                &req.url,
+                "sendEmail",
+                *op == "activate" || *op == "reactivate" || *op == "reset_password",
+            )?;
             plain(st.lifecycle(&id, op, send_email, &now_s))
         }
         ("GET", [kind @ ("users" | "groups"), id, "roles"]) => {
             let (k, id) = assignee(st, kind, id)?;
-            let roles: Vec<Value> = st.roles_of(k, &id).into_iter().map(|r| st.role_json(r, k)).collect();
+            let roles: Vec<Value> = st
+                .roles_of(k, &id)
+                .into_iter()
+                .map(|r| st.role_json(r))
+                .collect();
             Ok((200, Value::Array(roles), Vec::new()))
         }
         ("POST", [kind @ ("users" | "groups"), id, "roles"]) => {
@@ -293,9 +323,15 @@ fn route(st: &mut State, req: &Request, now: SystemTime, principal: &Principal) 
                 .roles
                 .get(*ra)
                 .filter(|r| r.kind == k && r.assignee == id)
-                .ok_or_else(|| ApiErr::new(404, "E0000007", format!("Not found: Resource not found: {ra} (RoleAssignment)")))?;
+                .ok_or_else(|| {
+                    ApiErr::new(
+                        404,
+                        "E0000007",
+                        format!("Not found: Resource not found: {ra} (RoleAssignment)"),
+                    )
+                })?;
             if method == "GET" {
-                return Ok((200, st.role_json(role, k), Vec::new()));
+                return Ok((200, st.role_json(role), Vec::new()));
             }
             st.roles.remove(*ra);
             Ok((204, Value::Null, Vec::new()))
@@ -322,7 +358,10 @@ fn route(st: &mut State, req: &Request, now: SystemTime, principal: &Principal) 
             page(&public_url(st, req), items, 1000, 10_000, true)
         }
         ("PUT" | "DELETE", ["groups", gid, "users", uid]) => {
-            let group = st.groups.get_mut(*gid).ok_or_else(|| ApiErr::not_found(gid))?;
+            let group = st
+                .groups
+                .get_mut(*gid)
+                .ok_or_else(|| ApiErr::not_found(gid))?;
             group.last_membership_updated = now_s.clone();
             let uid = st.user_id(uid)?;
             if method == "PUT" {
@@ -332,7 +371,11 @@ fn route(st: &mut State, req: &Request, now: SystemTime, principal: &Principal) 
             }
             Ok((204, Value::Null, Vec::new()))
         }
-        _ => Err(ApiErr::new(404, "E0000022", "The endpoint does not support the provided HTTP method")),
+        _ => Err(ApiErr::new(
+            404,
+            "E0000022",
+            "The endpoint does not support the provided HTTP method",
+        )),
     }
 }
 
@@ -348,7 +391,13 @@ fn assignee(st: &State, kind: &str, id: &str) -> Result<(AssigneeKind, String), 
 
 /// One page of `items` (already filtered and ordered) after the `after` cursor, with `Link`
 /// headers: `self`, and `next` while items remain.
-fn page(url: &Url, items: Vec<(String, Value)>, default_limit: usize, max_limit: usize, paged: bool) -> Routed {
+fn page(
+    url: &Url,
+    items: Vec<(String, Value)>,
+    default_limit: usize,
+    max_limit: usize,
+    paged: bool,
+) -> Routed {
     let limit = match query(url, "limit") {
         None => default_limit,
         Some(l) => l
@@ -366,10 +415,19 @@ fn page(url: &Url, items: Vec<(String, Value)>, default_limit: usize, max_limit:
         },
     };
     let total = items.len();
-    let chosen: Vec<Value> = items.into_iter().skip(start).take(limit).map(|(_, v)| v).collect();
+    let chosen: Vec<Value> = items
+        .into_iter()
+        .skip(start)
+        .take(limit)
+        .map(|(_, v)| v)
+        .collect();
     let mut links = vec![format!("<{url}>; rel=\"self\"")];
     if paged && start + chosen.len() < total {
-        if let Some(last) = chosen.last().and_then(|v| v.get("id")).and_then(Value::as_str) {
+        if let Some(last) = chosen
+            .last()
+            .and_then(|v| v.get("id"))
+            .and_then(Value::as_str)
+        {
             let mut next = url.clone();
             let kept: Vec<(String, String)> = url
                 .query_pairs()
@@ -413,6 +471,26 @@ fn sort_key(v: &Value, path: &str) -> String {
 
 fn list_users(st: &State, url: &Url) -> Routed {
     let expr = expression(url)?;
+    // The common case, a plain listing, builds JSON only for the page it returns.
+    if expr.is_none() && query(url, "q").is_none() {
+        let limit = query(url, "limit")
+            .and_then(|l| l.parse::<usize>().ok())
+            .unwrap_or(200)
+            .clamp(1, 200);
+        let after = query(url, "after").unwrap_or_default();
+        let items = st
+            .users
+            .range::<String, _>((
+                std::ops::Bound::Excluded(&after),
+                std::ops::Bound::Unbounded,
+            ))
+            .map(|(_, u)| u)
+            .filter(|u| u.status != UserStatus::Deprovisioned)
+            .take(limit + 1)
+            .map(|u| (u.id.clone(), st.user_json(u)))
+            .collect();
+        return page(url, items, 200, 200, true);
+    }
     let all = st.users.values().map(|u| (u.id.clone(), st.user_json(u)));
     if let Some(q) = query(url, "q") {
         let q = q.to_lowercase();
@@ -430,10 +508,16 @@ fn list_users(st: &State, url: &Url) -> Routed {
     }
     let mut items: Vec<(String, Value)> = match &expr {
         Some(e) => all.filter(|(_, v)| e.matches(v)).collect(),
-        None => all.filter(|(_, v)| v["status"] != "DEPROVISIONED").collect(),
+        None => all
+            .filter(|(_, v)| v["status"] != "DEPROVISIONED")
+            .collect(),
     };
     if let (Some(sort_by), Some(_)) = (query(url, "sortBy"), &expr) {
-        items.sort_by(|a, b| sort_key(&a.1, &sort_by).cmp(&sort_key(&b.1, &sort_by)).then(a.0.cmp(&b.0)));
+        items.sort_by(|a, b| {
+            sort_key(&a.1, &sort_by)
+                .cmp(&sort_key(&b.1, &sort_by))
+                .then(a.0.cmp(&b.0))
+        });
         if query(url, "sortOrder").as_deref() == Some("desc") {
             items.reverse();
         }
@@ -458,7 +542,11 @@ fn list_groups(st: &State, url: &Url) -> Routed {
         })
         .collect();
     if let Some(sort_by) = query(url, "sortBy") {
-        items.sort_by(|a, b| sort_key(&a.1, &sort_by).cmp(&sort_key(&b.1, &sort_by)).then(a.0.cmp(&b.0)));
+        items.sort_by(|a, b| {
+            sort_key(&a.1, &sort_by)
+                .cmp(&sort_key(&b.1, &sort_by))
+                .then(a.0.cmp(&b.0))
+        });
         if query(url, "sortOrder").as_deref() == Some("desc") {
             items.reverse();
         }
@@ -481,7 +569,11 @@ fn create_user(st: &mut State, req: &Request, now: &str) -> ApiResult {
     let change_password = match query(&req.url, "nextLogin").as_deref() {
         None => false,
         Some("changePassword") => true,
-        Some(other) => return Err(ApiErr::validation(format!("nextLogin: invalid value {other:?}"))),
+        Some(other) => {
+            return Err(ApiErr::validation(format!(
+                "nextLogin: invalid value {other:?}"
+            )));
+        }
     };
     let has_password = body
         .pointer("/credentials/password/value")
@@ -490,10 +582,17 @@ fn create_user(st: &mut State, req: &Request, now: &str) -> ApiResult {
     let group_ids: Vec<String> = body
         .get("groupIds")
         .and_then(Value::as_array)
-        .map(|ids| ids.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|ids| {
+            ids.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default();
     if let Some(missing) = group_ids.iter().find(|g| !st.groups.contains_key(*g)) {
-        return Err(ApiErr::validation(format!("groupIds: group {missing} does not exist")));
+        return Err(ApiErr::validation(format!(
+            "groupIds: group {missing} does not exist"
+        )));
     }
     let status = match (activate, has_password, change_password) {
         (false, _, _) => UserStatus::Staged,
@@ -535,7 +634,11 @@ fn update_user(st: &mut State, req: &Request, id: &str, replace: bool, now: &str
     Ok((200, st.user_json(user)))
 }
 
-fn group_profile(st: &State, body: &Value, except: Option<&str>) -> Result<Map<String, Value>, ApiErr> {
+fn group_profile(
+    st: &State,
+    body: &Value,
+    except: Option<&str>,
+) -> Result<Map<String, Value>, ApiErr> {
     let profile = profile_of(body)?;
     let name = profile
         .get("name")
@@ -582,7 +685,11 @@ fn replace_group(st: &mut State, req: &Request, id: &str, now: &str) -> ApiResul
         .group_type
         .clone();
     if group_type != "OKTA_GROUP" {
-        return Err(ApiErr::new(403, "E0000006", "You do not have permission to perform the requested action"));
+        return Err(ApiErr::new(
+            403,
+            "E0000006",
+            "You do not have permission to perform the requested action",
+        ));
     }
     let profile = group_profile(st, &body, Some(id))?;
     let group = st.groups.get_mut(id).ok_or_else(|| ApiErr::not_found(id))?;
@@ -591,4 +698,3 @@ fn replace_group(st: &mut State, req: &Request, id: &str, now: &str) -> ApiResul
     let g = group.clone();
     Ok((200, st.group_json(&g)))
 }
-

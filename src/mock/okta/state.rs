@@ -31,7 +31,11 @@ impl ApiErr {
     }
 
     pub(crate) fn not_found(what: &str) -> Self {
-        ApiErr::new(404, "E0000007", format!("Not found: Resource not found: {what} (User)"))
+        ApiErr::new(
+            404,
+            "E0000007",
+            format!("Not found: Resource not found: {what} (User)"),
+        )
     }
 
     pub(crate) fn validation(cause: impl Into<String>) -> Self {
@@ -172,6 +176,8 @@ pub(crate) struct State {
     pub roles: BTreeMap<String, MockRole>,
     pub counter: u64,
     pub requests: Vec<RecordedRequest>,
+    pub request_count: u64,
+    pub record_requests: bool,
     pub rate: Option<RateWindow>,
     pub rate_limited: u64,
     pub tokens: HashMap<String, IssuedToken>,
@@ -236,8 +242,22 @@ impl State {
         })
     }
 
-    pub(crate) fn role_json(&self, r: &MockRole, as_seen_by: AssigneeKind) -> Value {
-        let label = RoleType::from(r.role_type.as_str()).as_str().replace('_', " ").to_lowercase();
+    pub(crate) fn role_json(&self, r: &MockRole) -> Value {
+        let label = match RoleType::from(r.role_type.as_str()) {
+            RoleType::SuperAdmin => "Super Administrator",
+            RoleType::OrgAdmin => "Organizational Administrator",
+            RoleType::UserAdmin => "Group Administrator",
+            RoleType::AppAdmin => "Application Administrator",
+            RoleType::GroupMembershipAdmin => "Group Membership Administrator",
+            RoleType::HelpDeskAdmin => "Help Desk Administrator",
+            RoleType::ReadOnlyAdmin => "Read-only Administrator",
+            RoleType::ReportAdmin => "Report Administrator",
+            RoleType::ApiAccessManagementAdmin => "API Access Management Administrator",
+            RoleType::WorkflowsAdmin => "Workflows Administrator",
+            RoleType::AccessCertificationsAdmin => "Access Certifications Administrator",
+            RoleType::AccessRequestsAdmin => "Access Requests Administrator",
+            _ => "Custom",
+        };
         let kind = match r.kind {
             AssigneeKind::User => "USER",
             AssigneeKind::Group => "GROUP",
@@ -246,7 +266,6 @@ impl State {
             AssigneeKind::User => "users",
             AssigneeKind::Group => "groups",
         };
-        let _ = as_seen_by;
         json!({
             "id": r.id,
             "label": label,
@@ -277,10 +296,18 @@ impl State {
             .ok_or_else(|| ApiErr::not_found(id_or_login))
     }
 
-    pub(crate) fn check_profile(&self, profile: &Map<String, Value>, except: Option<&str>) -> Result<(), ApiErr> {
+    pub(crate) fn check_profile(
+        &self,
+        profile: &Map<String, Value>,
+        except: Option<&str>,
+    ) -> Result<(), ApiErr> {
         let mut causes = Vec::new();
         for required in ["login", "email", "firstName", "lastName"] {
-            if profile.get(required).and_then(Value::as_str).is_none_or(str::is_empty) {
+            if profile
+                .get(required)
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+            {
                 causes.push(format!("{required}: The field cannot be left blank"));
             }
         }
@@ -289,7 +316,10 @@ impl State {
                 .find_user(login)
                 .is_some_and(|u| Some(u.id.as_str()) != except)
             {
-                causes.push("login: An object with this field already exists in the current organization".into());
+                causes.push(
+                    "login: An object with this field already exists in the current organization"
+                        .into(),
+                );
             }
         }
         if causes.is_empty() {
@@ -300,7 +330,13 @@ impl State {
         Err(err)
     }
 
-    pub(crate) fn insert_user(&mut self, profile: Map<String, Value>, status: UserStatus, has_password: bool, now: &str) -> String {
+    pub(crate) fn insert_user(
+        &mut self,
+        profile: Map<String, Value>,
+        status: UserStatus,
+        has_password: bool,
+        now: &str,
+    ) -> String {
         let id = self.next_id("00u");
         let active = !matches!(status, UserStatus::Staged);
         self.users.insert(
@@ -331,22 +367,43 @@ impl State {
     }
 
     /// Applies a lifecycle operation, with Okta's rules for which statuses allow it.
-    pub(crate) fn lifecycle(&mut self, id: &str, op: &str, send_email: bool, now: &str) -> ApiResult {
-        let user = self.users.get(id).ok_or_else(|| ApiErr::not_found(id))?.clone();
+    pub(crate) fn lifecycle(
+        &mut self,
+        id: &str,
+        op: &str,
+        send_email: bool,
+        now: &str,
+    ) -> ApiResult {
+        let user = self
+            .users
+            .get(id)
+            .ok_or_else(|| ApiErr::not_found(id))?
+            .clone();
         use UserStatus as S;
         let refuse = |what: &str| {
             Err(ApiErr::new(
                 403,
                 "E0000038",
-                format!("This operation is not allowed in the user's current status: cannot {what} a user that is {}", user.status),
+                format!(
+                    "This operation is not allowed in the user's current status: cannot {what} a user that is {}",
+                    user.status
+                ),
             ))
         };
         match op {
             "activate" => {
                 if !matches!(user.status, S::Staged | S::Deprovisioned) {
-                    return Err(ApiErr::new(403, "E0000016", "Activation failed because the user is already active"));
+                    return Err(ApiErr::new(
+                        403,
+                        "E0000016",
+                        "Activation failed because the user is already active",
+                    ));
                 }
-                let next = if user.has_password { S::Active } else { S::Provisioned };
+                let next = if user.has_password {
+                    S::Active
+                } else {
+                    S::Provisioned
+                };
                 self.set_status(id, next, now);
                 if let Some(u) = self.users.get_mut(id) {
                     u.activated = Some(now.to_owned());
@@ -368,14 +425,22 @@ impl State {
             }
             "suspend" => {
                 if user.status != S::Active {
-                    return Err(ApiErr::new(400, "E0000001", "Api validation failed: Cannot suspend a user that is not active"));
+                    return Err(ApiErr::new(
+                        400,
+                        "E0000001",
+                        "Api validation failed: Cannot suspend a user that is not active",
+                    ));
                 }
                 self.set_status(id, S::Suspended, now);
                 Ok((200, json!({})))
             }
             "unsuspend" => {
                 if user.status != S::Suspended {
-                    return Err(ApiErr::new(400, "E0000001", "Api validation failed: Cannot unsuspend a user that is not suspended"));
+                    return Err(ApiErr::new(
+                        400,
+                        "E0000001",
+                        "Api validation failed: Cannot unsuspend a user that is not suspended",
+                    ));
                 }
                 self.set_status(id, S::Active, now);
                 Ok((200, json!({})))
@@ -388,7 +453,10 @@ impl State {
                 Ok((200, json!({})))
             }
             "reset_password" => {
-                if !matches!(user.status, S::Active | S::PasswordExpired | S::LockedOut | S::Recovery) {
+                if !matches!(
+                    user.status,
+                    S::Active | S::PasswordExpired | S::LockedOut | S::Recovery
+                ) {
                     return refuse("reset the password of");
                 }
                 self.set_status(id, S::Recovery, now);
@@ -407,14 +475,23 @@ impl State {
                 let u = self.users.get(id).ok_or_else(|| ApiErr::not_found(id))?;
                 Ok((200, self.user_json(u)))
             }
-            _ => Err(ApiErr::new(404, "E0000022", "The endpoint does not support the provided HTTP method")),
+            _ => Err(ApiErr::new(
+                404,
+                "E0000022",
+                "The endpoint does not support the provided HTTP method",
+            )),
         }
     }
 
     /// `DELETE /users/{id}`: deactivates a user that is not yet deactivated; deletes a
     /// deactivated one with its memberships and roles.
     pub(crate) fn delete_user(&mut self, id: &str, now: &str) -> ApiResult {
-        let status = self.users.get(id).ok_or_else(|| ApiErr::not_found(id))?.status.clone();
+        let status = self
+            .users
+            .get(id)
+            .ok_or_else(|| ApiErr::not_found(id))?
+            .status
+            .clone();
         if status != UserStatus::Deprovisioned {
             self.set_status(id, UserStatus::Deprovisioned, now);
             return Ok((204, Value::Null));
@@ -427,31 +504,47 @@ impl State {
     }
 
     pub(crate) fn delete_group(&mut self, id: &str) -> ApiResult {
-        self.groups.remove(id).ok_or_else(|| ApiErr::not_found(id))?;
+        self.groups
+            .remove(id)
+            .ok_or_else(|| ApiErr::not_found(id))?;
         self.members.retain(|(g, _)| g != id);
         self.roles
             .retain(|_, r| !(r.kind == AssigneeKind::Group && r.assignee == id));
         Ok((204, Value::Null))
     }
 
-    pub(crate) fn assign_role(&mut self, kind: AssigneeKind, assignee: &str, body: &Value, now: &str) -> ApiResult {
+    pub(crate) fn assign_role(
+        &mut self,
+        kind: AssigneeKind,
+        assignee: &str,
+        body: &Value,
+        now: &str,
+    ) -> ApiResult {
         let role_type = body
             .get("type")
             .and_then(Value::as_str)
             .ok_or_else(|| ApiErr::validation("type: The field cannot be left blank"))?;
         if role_type == "CUSTOM" {
             if body.get("role").is_none() || body.get("resource-set").is_none() {
-                return Err(ApiErr::validation("A custom role assignment needs role and resource-set"));
+                return Err(ApiErr::validation(
+                    "A custom role assignment needs role and resource-set",
+                ));
             }
         } else if !STANDARD_ROLES.contains(&role_type) {
-            return Err(ApiErr::validation(format!("type: Invalid role type {role_type}")));
+            return Err(ApiErr::validation(format!(
+                "type: Invalid role type {role_type}"
+            )));
         }
         if self
             .roles
             .values()
             .any(|r| r.kind == kind && r.assignee == assignee && r.role_type == role_type)
         {
-            return Err(ApiErr::new(409, "E0000090", "Duplicate role assignment exception"));
+            return Err(ApiErr::new(
+                409,
+                "E0000090",
+                "Duplicate role assignment exception",
+            ));
         }
         let id = self.next_id("ra1");
         let role = MockRole {
@@ -461,7 +554,7 @@ impl State {
             assignee: assignee.to_owned(),
             created: now.to_owned(),
         };
-        let out = self.role_json(&role, kind);
+        let out = self.role_json(&role);
         self.roles.insert(id, role);
         Ok((201, out))
     }

@@ -42,14 +42,20 @@ pub(crate) fn check_proof(
     now: SystemTime,
 ) -> Result<String, String> {
     let header_part = proof.split('.').next().unwrap_or_default();
-    let header: Value = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, header_part)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or("the DPoP proof header is not JSON")?;
+    let header: Value = base64::Engine::decode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        header_part,
+    )
+    .ok()
+    .and_then(|b| serde_json::from_slice(&b).ok())
+    .ok_or("the DPoP proof header is not JSON")?;
     if header.get("typ").and_then(Value::as_str) != Some("dpop+jwt") {
         return Err("typ must be dpop+jwt".into());
     }
-    let jwk = header.get("jwk").cloned().ok_or("the DPoP proof has no jwk")?;
+    let jwk = header
+        .get("jwk")
+        .cloned()
+        .ok_or("the DPoP proof has no jwk")?;
     if jwk.get("d").is_some() {
         return Err("the DPoP jwk must be public".into());
     }
@@ -72,7 +78,8 @@ pub(crate) fn check_proof(
         return Err("jti was used before".into());
     }
     if let Some(token) = access_token {
-        let ath = b64(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes()).as_ref());
+        let ath =
+            b64(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes()).as_ref());
         if claims.get("ath").and_then(Value::as_str) != Some(ath.as_str()) {
             return Err("ath does not match the access token".into());
         }
@@ -85,29 +92,53 @@ pub(crate) fn check_proof(
     Ok(jwk_thumbprint(&jwk))
 }
 
-pub(crate) fn handle(st: &mut State, req: &Request, now: SystemTime, _request_id: &str) -> ResponseTemplate {
+pub(crate) fn handle(
+    st: &mut State,
+    req: &Request,
+    now: SystemTime,
+    _request_id: &str,
+) -> ResponseTemplate {
     if req.method.as_str() != "POST" {
         return oauth_error(405, "invalid_request", "use POST");
     }
     let form: Vec<(String, String)> = url::form_urlencoded::parse(&req.body)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
-    let param = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let param = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
     if param("grant_type") != Some("client_credentials") {
-        return oauth_error(400, "unsupported_grant_type", "only client_credentials is supported");
+        return oauth_error(
+            400,
+            "unsupported_grant_type",
+            "only client_credentials is supported",
+        );
     }
     if param("client_assertion_type") != Some(JWT_BEARER) {
-        return oauth_error(401, "invalid_client", "a private_key_jwt client assertion is required");
+        return oauth_error(
+            401,
+            "invalid_client",
+            "a private_key_jwt client assertion is required",
+        );
     }
     let Some(assertion) = param("client_assertion") else {
         return oauth_error(401, "invalid_client", "client_assertion is missing");
     };
     let claims_part = assertion.split('.').nth(1).unwrap_or_default();
-    let unverified: Value = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, claims_part)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or(Value::Null);
-    let client_id = unverified.get("iss").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let unverified: Value = base64::Engine::decode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        claims_part,
+    )
+    .ok()
+    .and_then(|b| serde_json::from_slice(&b).ok())
+    .unwrap_or(Value::Null);
+    let client_id = unverified
+        .get("iss")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let Some(client) = st.clients.get(&client_id).cloned() else {
         return oauth_error(401, "invalid_client", "The client_id is invalid.");
     };
@@ -115,28 +146,52 @@ pub(crate) fn handle(st: &mut State, req: &Request, now: SystemTime, _request_id
         Ok((header, claims)) => {
             let kid = header.get("kid");
             if kid.is_some() && client.jwk.get("kid").is_some() && kid != client.jwk.get("kid") {
-                return oauth_error(401, "invalid_client", "The client_assertion kid is not registered.");
+                return oauth_error(
+                    401,
+                    "invalid_client",
+                    "The client_assertion kid is not registered.",
+                );
             }
             claims
         }
         Err(why) => {
-            return oauth_error(401, "invalid_client", &format!("The client_assertion signature is invalid: {why}"));
+            return oauth_error(
+                401,
+                "invalid_client",
+                &format!("The client_assertion signature is invalid: {why}"),
+            );
         }
     };
     let token_url = format!("{}/oauth2/v1/token", st.base);
     if claims.get("sub").and_then(Value::as_str) != Some(client_id.as_str()) {
-        return oauth_error(401, "invalid_client", "The client_assertion sub must equal iss.");
+        return oauth_error(
+            401,
+            "invalid_client",
+            "The client_assertion sub must equal iss.",
+        );
     }
     if claims.get("aud").and_then(Value::as_str) != Some(token_url.as_str()) {
-        return oauth_error(401, "invalid_client", "The audience claim for client_assertion must be the endpoint invoked for the request.");
+        return oauth_error(
+            401,
+            "invalid_client",
+            "The audience claim for client_assertion must be the endpoint invoked for the request.",
+        );
     }
     let now_s = epoch(now);
     match claim_u64(&claims, "exp") {
         Some(exp) if exp <= now_s => {
-            return oauth_error(401, "invalid_client", "The client_assertion token is expired.");
+            return oauth_error(
+                401,
+                "invalid_client",
+                "The client_assertion token is expired.",
+            );
         }
         Some(exp) if exp > now_s + 3600 => {
-            return oauth_error(401, "invalid_client", "The client_assertion token has an expiration too far into the future.");
+            return oauth_error(
+                401,
+                "invalid_client",
+                "The client_assertion token has an expiration too far into the future.",
+            );
         }
         Some(_) => {}
         None => return oauth_error(401, "invalid_client", "The client_assertion has no exp."),
@@ -145,7 +200,11 @@ pub(crate) fn handle(st: &mut State, req: &Request, now: SystemTime, _request_id
         return oauth_error(401, "invalid_client", "The client_assertion has no jti.");
     };
     if !st.seen_jti.insert(jti.to_owned()) {
-        return oauth_error(401, "invalid_client", "The client_assertion token has already been used.");
+        return oauth_error(
+            401,
+            "invalid_client",
+            "The client_assertion token has already been used.",
+        );
     }
     let scopes: Vec<String> = param("scope")
         .unwrap_or_default()
@@ -153,10 +212,18 @@ pub(crate) fn handle(st: &mut State, req: &Request, now: SystemTime, _request_id
         .map(str::to_owned)
         .collect();
     if scopes.is_empty() {
-        return oauth_error(400, "invalid_scope", "The scope parameter is required for client credentials.");
+        return oauth_error(
+            400,
+            "invalid_scope",
+            "The scope parameter is required for client credentials.",
+        );
     }
     if let Some(bad) = scopes.iter().find(|s| !client.scopes.contains(s)) {
-        return oauth_error(400, "invalid_scope", &format!("The requested scope {bad} is not granted to the client."));
+        return oauth_error(
+            400,
+            "invalid_scope",
+            &format!("The requested scope {bad} is not granted to the client."),
+        );
     }
     let proof = req.headers.get("dpop").and_then(|v| v.to_str().ok());
     let jkt = match proof {
@@ -164,12 +231,23 @@ pub(crate) fn handle(st: &mut State, req: &Request, now: SystemTime, _request_id
             return oauth_error(400, "invalid_dpop_proof", "DPoP proof is missing");
         }
         None => None,
-        Some(proof) => match check_proof(st, proof, "POST", &super::routes::public_url(st, req), None, now) {
+        Some(proof) => match check_proof(
+            st,
+            proof,
+            "POST",
+            &super::routes::public_url(st, req),
+            None,
+            now,
+        ) {
             Ok(jkt) => Some(jkt),
             Err(why) if why == "use_dpop_nonce" => {
                 let nonce = st.dpop_nonce.clone().unwrap_or_default();
-                return oauth_error(400, "use_dpop_nonce", "Authorization server requires nonce in DPoP proof.")
-                    .insert_header("dpop-nonce", nonce.as_str());
+                return oauth_error(
+                    400,
+                    "use_dpop_nonce",
+                    "Authorization server requires nonce in DPoP proof.",
+                )
+                .insert_header("dpop-nonce", nonce.as_str());
             }
             Err(why) => return oauth_error(400, "invalid_dpop_proof", &why),
         },
@@ -200,7 +278,11 @@ fn invalid_token() -> ApiErr {
 }
 
 /// Who sent a management API request, from its `Authorization` (and `DPoP`) header.
-pub(crate) fn authenticate(st: &mut State, req: &Request, now: SystemTime) -> Result<Principal, ApiErr> {
+pub(crate) fn authenticate(
+    st: &mut State,
+    req: &Request,
+    now: SystemTime,
+) -> Result<Principal, ApiErr> {
     let header = req
         .headers
         .get("authorization")
@@ -210,7 +292,11 @@ pub(crate) fn authenticate(st: &mut State, req: &Request, now: SystemTime) -> Re
     match scheme {
         "SSWS" if st.api_tokens.contains(credential) => Ok(Principal::ApiToken),
         "Bearer" | "DPoP" => {
-            let issued = st.tokens.get(credential).cloned().ok_or_else(invalid_token)?;
+            let issued = st
+                .tokens
+                .get(credential)
+                .cloned()
+                .ok_or_else(invalid_token)?;
             if now >= issued.expires_at {
                 return Err(invalid_token());
             }
@@ -230,7 +316,8 @@ pub(crate) fn authenticate(st: &mut State, req: &Request, now: SystemTime) -> Re
                         Err(why) if why == "use_dpop_nonce" => {
                             let mut e = invalid_token();
                             let nonce = st.dpop_nonce.clone().unwrap_or_default();
-                            e.headers.push(("www-authenticate", "DPoP error=\"use_dpop_nonce\"".into()));
+                            e.headers
+                                .push(("www-authenticate", "DPoP error=\"use_dpop_nonce\"".into()));
                             e.headers.push(("dpop-nonce", nonce));
                             Err(e)
                         }
