@@ -88,12 +88,12 @@ pub fn normalize_org_url(input: &str) -> Result<Url> {
         .ok_or_else(|| Error::config(format!("the Okta org URL {trimmed:?} has no host")))?
         .to_ascii_lowercase();
     for domain in OKTA_DOMAINS {
-        if let Some(sub) = host.strip_suffix(&format!(".{domain}")) {
-            if let Some(org) = sub.strip_suffix("-admin") {
-                return Err(Error::config(format!(
-                    "{host} is the Okta Admin Console; the API lives on the org URL: use https://{org}.{domain}"
-                )));
-            }
+        if let Some(sub) = host.strip_suffix(&format!(".{domain}"))
+            && let Some(org) = sub.strip_suffix("-admin")
+        {
+            return Err(Error::config(format!(
+                "{host} is the Okta Admin Console; the API lives on the org URL: use https://{org}.{domain}"
+            )));
         }
     }
     let path = url.path().trim_end_matches('/').to_owned();

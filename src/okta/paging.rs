@@ -243,13 +243,13 @@ pub(crate) async fn fetch_page<T: DeserializeOwned>(
     let response = client.get_url(url).await?;
     let items: Vec<T> = response.json()?;
     let next = next_link(&response.headers, response.url());
-    if let Some(next) = &next {
-        if next.origin() != client.org_url().origin() {
-            return Err(Error::config(format!(
-                "refusing to follow a next-page link to another origin: {}",
-                display_url(next)
-            )));
-        }
+    if let Some(next) = &next
+        && next.origin() != client.org_url().origin()
+    {
+        return Err(Error::config(format!(
+            "refusing to follow a next-page link to another origin: {}",
+            display_url(next)
+        )));
     }
     Ok(Page { items, next })
 }

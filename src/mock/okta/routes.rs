@@ -422,11 +422,13 @@ fn page(
         .map(|(_, v)| v)
         .collect();
     let mut links = vec![format!("<{url}>; rel=\"self\"")];
-    if paged && start + chosen.len() < total {
-        if let Some(last) = chosen
+    if paged
+        && start + chosen.len() < total
+        && let Some(last) = chosen
             .last()
             .and_then(|v| v.get("id"))
             .and_then(Value::as_str)
+    {
         {
             let mut next = url.clone();
             let kept: Vec<(String, String)> = url

@@ -311,16 +311,15 @@ impl State {
                 causes.push(format!("{required}: The field cannot be left blank"));
             }
         }
-        if let Some(login) = profile.get("login").and_then(Value::as_str) {
-            if self
+        if let Some(login) = profile.get("login").and_then(Value::as_str)
+            && self
                 .find_user(login)
                 .is_some_and(|u| Some(u.id.as_str()) != except)
-            {
-                causes.push(
-                    "login: An object with this field already exists in the current organization"
-                        .into(),
-                );
-            }
+        {
+            causes.push(
+                "login: An object with this field already exists in the current organization"
+                    .into(),
+            );
         }
         if causes.is_empty() {
             return Ok(());

@@ -84,10 +84,10 @@ pub(crate) fn check_proof(
             return Err("ath does not match the access token".into());
         }
     }
-    if let Some(nonce) = &st.dpop_nonce {
-        if claims.get("nonce").and_then(Value::as_str) != Some(nonce.as_str()) {
-            return Err("use_dpop_nonce".into());
-        }
+    if let Some(nonce) = &st.dpop_nonce
+        && claims.get("nonce").and_then(Value::as_str) != Some(nonce.as_str())
+    {
+        return Err("use_dpop_nonce".into());
     }
     Ok(jwk_thumbprint(&jwk))
 }
