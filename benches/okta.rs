@@ -101,7 +101,7 @@ fn stream_users(c: &mut Criterion) {
         while let Some(user) = stream.try_next().await.expect("page") {
             black_box(&user);
             n += 1;
-            if n % 1000 == 0 {
+            if n.is_multiple_of(1000) {
                 peak = peak.max(proc_status_kib("VmRSS:"));
             }
         }

@@ -44,10 +44,18 @@ async fn run() -> Result<String, String> {
     let token_url = env("SCIMKIT_TOKEN_URL")?;
     let client_id = env("SCIMKIT_CLIENT_ID")?;
     let secret = SecretString::from(env("SCIMKIT_CLIENT_SECRET")?);
-    let auth = match std::env::var("SCIMKIT_CLIENT_AUTH").unwrap_or_default().to_ascii_lowercase().as_str() {
+    let auth = match std::env::var("SCIMKIT_CLIENT_AUTH")
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "" | "basic" => ClientAuth::BasicHeader,
         "body" | "post" => ClientAuth::RequestBody,
-        other => return Err(format!("SCIMKIT_CLIENT_AUTH must be basic or body, not {other:?}")),
+        other => {
+            return Err(format!(
+                "SCIMKIT_CLIENT_AUTH must be basic or body, not {other:?}"
+            ));
+        }
     };
     let scopes: Vec<String> = std::env::var("SCIMKIT_SCOPE")
         .unwrap_or_default()
@@ -67,7 +75,10 @@ async fn run() -> Result<String, String> {
     eprintln!(
         "got a {} token, valid for {} s",
         token.token_type(),
-        token.expires_at().saturating_duration_since(std::time::Instant::now()).as_secs()
+        token
+            .expires_at()
+            .saturating_duration_since(std::time::Instant::now())
+            .as_secs()
     );
     Ok(token.secret().expose_secret().to_owned())
 }
@@ -79,7 +90,9 @@ fn reason(err: &Error) -> String {
             format!("the token endpoint rejected the client ID or secret ({err})")
         }
         Error::Connect { .. } => format!("could not reach the token URL ({err})"),
-        Error::Decode { .. } => format!("the token URL did not answer with a token: is it the right URL? ({err})"),
+        Error::Decode { .. } => {
+            format!("the token URL did not answer with a token: is it the right URL? ({err})")
+        }
         _ => err.to_string(),
     }
     .replace('\n', " ")

@@ -82,12 +82,19 @@ async fn run() -> scimkit::Result<()> {
     println!(
         "1. fetched a {} token, valid for {} s: {first:?}",
         first.token_type(),
-        first.expires_at().saturating_duration_since(std::time::Instant::now()).as_secs()
+        first
+            .expires_at()
+            .saturating_duration_since(std::time::Instant::now())
+            .as_secs()
     );
     let second = creds.token().await?;
     println!(
         "2. asked again: {} (same token: {})",
-        if std::sync::Arc::ptr_eq(&first, &second) { "served from the cache" } else { "fetched anew" },
+        if std::sync::Arc::ptr_eq(&first, &second) {
+            "served from the cache"
+        } else {
+            "fetched anew"
+        },
         std::sync::Arc::ptr_eq(&first, &second)
     );
     println!("Token requests sent: {}", creds.token_requests());

@@ -82,7 +82,9 @@ pub enum Error {
     Okta(Box<OktaError>),
 
     /// The body could not be decoded into the expected type.
-    #[error("could not decode the {status} response from {url}: {message}; body starts: {snippet:?}")]
+    #[error(
+        "could not decode the {status} response from {url}: {message}; body starts: {snippet:?}"
+    )]
     Decode {
         /// HTTP status of the response.
         status: StatusCode,
@@ -316,7 +318,10 @@ fn redact(value: &mut serde_json::Value, inside_credentials: bool) {
                 if secret_key && !v.is_object() {
                     *v = serde_json::Value::String("[redacted]".into());
                 } else {
-                    redact(v, inside_credentials || key == "credentials" || key == "password");
+                    redact(
+                        v,
+                        inside_credentials || key == "credentials" || key == "password",
+                    );
                 }
             }
         }
@@ -408,7 +413,10 @@ mod tests {
 
     #[test]
     fn snippet_redacts_form_tokens_and_cuts_long_bodies() {
-        assert_eq!(snippet(b"a=1&access_token=xyz"), "a=1&access_token=[redacted]");
+        assert_eq!(
+            snippet(b"a=1&access_token=xyz"),
+            "a=1&access_token=[redacted]"
+        );
         let long = "é".repeat(400);
         let s = snippet(long.as_bytes());
         assert!(s.len() <= SNIPPET_LIMIT + '…'.len_utf8());
@@ -440,7 +448,10 @@ mod tests {
         }));
         assert!(!oauth.is_retryable());
         assert_eq!(oauth.request_id(), Some("r1"));
-        assert_eq!(oauth.to_string(), "OAuth error invalid_client (request id r1)");
+        assert_eq!(
+            oauth.to_string(),
+            "OAuth error invalid_client (request id r1)"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Client-credentials tokens against `mock::TokenServer` and plain wiremock: client auth,
 //! caching, refresh, retries, typed failures and redaction.
+#![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,13 +99,21 @@ async fn body_auth_sends_id_and_secret_in_the_form() {
         .build()
         .unwrap();
     let err = basic.token().await.unwrap_err();
-    assert!(matches!(&err, Error::OAuth(e) if e.error == "invalid_client"), "{err}");
+    assert!(
+        matches!(&err, Error::OAuth(e) if e.error == "invalid_client"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn scopes_and_extra_params_reach_the_form() {
     let idp = TokenServer::start().await;
-    idp.register_client_with("svc", "s", MockClientAuth::Any, Some(&["scim", "users.read"]));
+    idp.register_client_with(
+        "svc",
+        "s",
+        MockClientAuth::Any,
+        Some(&["scim", "users.read"]),
+    );
     let creds = ClientCredentials::builder()
         .token_url(idp.token_url())
         .client_id("svc")
@@ -134,7 +143,10 @@ async fn scopes_and_extra_params_reach_the_form() {
         .build()
         .unwrap();
     let err = greedy.token().await.unwrap_err();
-    assert!(matches!(&err, Error::OAuth(e) if e.error == "invalid_scope" && e.status == Some(StatusCode::BAD_REQUEST)), "{err}");
+    assert!(
+        matches!(&err, Error::OAuth(e) if e.error == "invalid_scope" && e.status == Some(StatusCode::BAD_REQUEST)),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -142,7 +154,8 @@ async fn a_thousand_concurrent_callers_make_one_token_request() {
     let idp = TokenServer::start().await;
     idp.register_client("svc", "s");
     // Slow the answer so every caller arrives while the fetch is in flight.
-    idp.faults().push(Fault::Delay(Duration::from_millis(200)), 1);
+    idp.faults()
+        .push(Fault::Delay(Duration::from_millis(200)), 1);
     let creds = creds(&idp, "svc", "s", &ManualClock::new());
     let barrier = Arc::new(tokio::sync::Barrier::new(1000));
     let tasks: Vec<_> = (0..1000)
@@ -161,7 +174,10 @@ async fn a_thousand_concurrent_callers_make_one_token_request() {
     }
     assert_eq!(idp.token_requests(), 1);
     assert_eq!(creds.token_requests(), 1);
-    assert!(expiries.windows(2).all(|w| w[0] == w[1]), "all got the same token");
+    assert!(
+        expiries.windows(2).all(|w| w[0] == w[1]),
+        "all got the same token"
+    );
 }
 
 #[tokio::test]
@@ -375,7 +391,10 @@ async fn html_and_malformed_json_are_decode_errors() {
     let err = creds.token().await.unwrap_err();
     match &err {
         Error::Decode {
-            status, snippet, message, ..
+            status,
+            snippet,
+            message,
+            ..
         } => {
             assert_eq!(*status, StatusCode::OK);
             assert!(message.contains("text/html"), "{message}");
@@ -425,7 +444,9 @@ async fn missing_token_type_and_unknown_token_types_are_refused() {
     creds.invalidate();
     let err = creds.token().await.unwrap_err();
     match &err {
-        Error::Decode { message, snippet, .. } => {
+        Error::Decode {
+            message, snippet, ..
+        } => {
             assert!(message.contains("token_type"), "{message}");
             assert!(!snippet.contains("abc123"), "{snippet}");
         }
@@ -451,11 +472,19 @@ async fn a_body_over_the_limit_is_refused() {
         .token_url(idp.token_url())
         .client_id("svc")
         .client_secret("s".to_owned())
-        .transport(Transport::builder().max_response_bytes(4096).build().unwrap())
+        .transport(
+            Transport::builder()
+                .max_response_bytes(4096)
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap();
     let err = creds.token().await.unwrap_err();
-    assert!(matches!(err, Error::BodyTooLarge { limit: 4096, .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::BodyTooLarge { limit: 4096, .. }),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -495,7 +524,12 @@ async fn a_dropped_connection_is_retried() {
         .token_url(idp.token_url())
         .client_id("svc")
         .client_secret("s".to_owned())
-        .transport(Transport::builder().retry(RetryPolicy::never()).build().unwrap())
+        .transport(
+            Transport::builder()
+                .retry(RetryPolicy::never())
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap();
     let err = once.token().await.unwrap_err();
@@ -511,7 +545,12 @@ async fn an_unreachable_token_url_is_a_connect_error() {
         .token_url(format!("http://127.0.0.1:{port}/token"))
         .client_id("svc")
         .client_secret("s".to_owned())
-        .transport(Transport::builder().retry(RetryPolicy::never()).build().unwrap())
+        .transport(
+            Transport::builder()
+                .retry(RetryPolicy::never())
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap();
     let err = creds.token().await.unwrap_err();
@@ -522,9 +561,11 @@ async fn an_unreachable_token_url_is_a_connect_error() {
 async fn redirects_from_the_token_url_are_not_followed() {
     let elsewhere = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            serde_json::json!({"access_token": "stolen", "token_type": "Bearer"}),
-        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                serde_json::json!({"access_token": "stolen", "token_type": "Bearer"}),
+            ),
+        )
         .mount(&elsewhere)
         .await;
     let server = MockServer::start().await;
@@ -563,13 +604,19 @@ fn builder_checks_its_settings() {
         .client_secret("b".to_owned())
         .build()
         .unwrap_err();
-    assert!(matches!(err, Error::Config(ref m) if m.contains("token_url")), "{err}");
+    assert!(
+        matches!(err, Error::Config(ref m) if m.contains("token_url")),
+        "{err}"
+    );
     let err = ClientCredentials::builder()
         .token_url("https://idp.example.com/token")
         .client_id("a")
         .build()
         .unwrap_err();
-    assert!(matches!(err, Error::Config(ref m) if m.contains("client_secret")), "{err}");
+    assert!(
+        matches!(err, Error::Config(ref m) if m.contains("client_secret")),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -19,16 +19,16 @@ fn client() -> OktaClient {
         .expect("SCIMKIT_INTEROP_PRISM_URL must point at a running Prism");
     OktaClient::builder()
         .org(url)
-        .unwrap()
+        .expect("test setup")
         .api_token("00prism-token".to_string())
         .transport(
             scimkit::Transport::builder()
                 .retry(scimkit::RetryPolicy::never())
                 .build()
-                .unwrap(),
+                .expect("test setup"),
         )
         .build()
-        .unwrap()
+        .expect("test setup")
 }
 
 /// Records whether Prism accepted one operation's request.

@@ -12,18 +12,18 @@ fn signer() -> PrivateKeyJwt {
         "{}/tests/fixtures/okta/ec-pkcs8.pem",
         env!("CARGO_MANIFEST_DIR")
     ))
-    .unwrap();
-    PrivateKeyJwt::from_pem(&pem).unwrap()
+    .expect("test setup");
+    PrivateKeyJwt::from_pem(&pem).expect("test setup")
 }
 
 fn client(org: &OktaOrg, dpop: bool) -> OktaClient {
     OktaClient::builder()
         .org(org.uri())
-        .unwrap()
+        .expect("test setup")
         .service_app("svc", signer(), SCOPES)
         .dpop(dpop)
         .build()
-        .unwrap()
+        .expect("test setup")
 }
 
 fn token_requests(org: &OktaOrg) -> Vec<scimkit::mock::RecordedRequest> {

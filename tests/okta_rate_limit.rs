@@ -25,7 +25,7 @@ async fn org_and_client(
         .retry(retry)
         .throttle(throttle)
         .build()
-        .unwrap();
+        .expect("test setup");
     let okta = org.client_with(transport);
     (org, okta, clock)
 }

@@ -15,8 +15,8 @@ fn key(name: &str) -> PrivateKeyJwt {
         "{}/tests/fixtures/okta/{name}",
         env!("CARGO_MANIFEST_DIR")
     ))
-    .unwrap();
-    PrivateKeyJwt::from_pem(&pem).unwrap().kid("k1")
+    .expect("test setup");
+    PrivateKeyJwt::from_pem(&pem).expect("test setup").kid("k1")
 }
 
 const SCOPES: [&str; 3] = ["okta.users.read", "okta.users.manage", "okta.groups.manage"];
@@ -29,11 +29,11 @@ async fn service_client(
 ) -> OktaClient {
     OktaClient::builder()
         .org(org.uri())
-        .unwrap()
+        .expect("test setup")
         .service_app("svc-app", signer, scopes.iter().copied())
         .transport(transport)
         .build()
-        .unwrap()
+        .expect("test setup")
 }
 
 #[tokio::test]
@@ -162,17 +162,17 @@ impl ClientAssertion for Bent {
         token_url: &Url,
         now: SystemTime,
     ) -> scimkit::Result<SecretString> {
-        if self.replay_first {
-            if let Some(first) = self.replay.lock().unwrap().clone() {
-                return Ok(first);
-            }
+        if self.replay_first
+            && let Some(first) = self.replay.lock().expect("test setup").clone()
+        {
+            return Ok(first);
         }
         let signed = self.inner.sign(
             client_id,
             self.url.as_ref().unwrap_or(token_url),
             now - self.shift_back,
         )?;
-        *self.replay.lock().unwrap() = Some(signed.clone());
+        *self.replay.lock().expect("test setup") = Some(signed.clone());
         Ok(signed)
     }
 }
@@ -184,8 +184,11 @@ async fn token_error(org: &OktaOrg, signer: Bent) -> Error {
         .client_auth(ClientAuth::Assertion(Arc::new(signer)))
         .scope("okta.users.read")
         .build()
-        .unwrap();
-    creds.token().await.unwrap_err()
+        .expect("test setup");
+    creds
+        .token()
+        .await
+        .expect_err("the token request must fail")
 }
 
 fn oauth_description(err: &Error) -> String {

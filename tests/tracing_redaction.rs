@@ -1,4 +1,5 @@
 //! Every span and event this crate emits, at TRACE level, is free of secrets.
+#![allow(clippy::unwrap_used)]
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -59,9 +60,18 @@ async fn trace_output_never_contains_a_secret() {
         .unwrap();
 
     let output = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
-    assert!(output.contains("scimkit.http"), "spans are recorded: {output}");
-    assert!(output.contains("scimkit.token"), "token span recorded: {output}");
+    assert!(
+        output.contains("scimkit.http"),
+        "spans are recorded: {output}"
+    );
+    assert!(
+        output.contains("scimkit.token"),
+        "token span recorded: {output}"
+    );
     assert!(!output.contains(secret), "client secret leaked: {output}");
     assert!(!output.contains(&access), "access token leaked: {output}");
-    assert!(!output.contains("filter=x"), "query strings are not recorded: {output}");
+    assert!(
+        !output.contains("filter=x"),
+        "query strings are not recorded: {output}"
+    );
 }

@@ -7,9 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use http::HeaderMap;
 use oauth2::basic::{BasicClient, BasicTokenType};
-use oauth2::{
-    AuthType, ClientId, ClientSecret, RequestTokenError, Scope, TokenResponse, TokenUrl,
-};
+use oauth2::{AuthType, ClientId, ClientSecret, RequestTokenError, Scope, TokenResponse, TokenUrl};
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 use url::Url;
@@ -395,13 +393,14 @@ impl ClientCredentials {
                             continue;
                         }
                     }
-                    if err.is_retryable() && retry < policy.get_max_retries() {
-                        if let Some(wait) = policy.wait(retry, hint) {
-                            tracing::debug!(error = %err, ?wait, "token request failed; retrying");
-                            self.inner.clock.sleep(wait).await;
-                            retry += 1;
-                            continue;
-                        }
+                    if err.is_retryable()
+                        && retry < policy.get_max_retries()
+                        && let Some(wait) = policy.wait(retry, hint)
+                    {
+                        tracing::debug!(error = %err, ?wait, "token request failed; retrying");
+                        self.inner.clock.sleep(wait).await;
+                        retry += 1;
+                        continue;
                     }
                     tracing::debug!(error = %err, "token request failed");
                     return Err(err);

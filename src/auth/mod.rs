@@ -27,7 +27,9 @@ use url::Url;
 
 pub use api_token::ApiToken;
 pub use bearer::BearerToken;
-pub use client_credentials::{ClientAssertion, ClientAuth, ClientCredentials, ClientCredentialsBuilder};
+pub use client_credentials::{
+    ClientAssertion, ClientAuth, ClientCredentials, ClientCredentialsBuilder,
+};
 pub use dpop::DpopKey;
 pub use private_key_jwt::PrivateKeyJwt;
 pub use token::AccessToken;
@@ -107,8 +109,11 @@ impl<T: Authenticator + ?Sized> Authenticator for Arc<T> {
 pub type SharedAuthenticator = Arc<dyn Authenticator>;
 
 pub(crate) fn header_value(scheme: &str, secret: &str) -> Result<http::HeaderValue> {
-    let mut value = http::HeaderValue::try_from(format!("{scheme} {secret}"))
-        .map_err(|_| crate::Error::config(format!("the {scheme} credential has characters not allowed in an HTTP header")))?;
+    let mut value = http::HeaderValue::try_from(format!("{scheme} {secret}")).map_err(|_| {
+        crate::Error::config(format!(
+            "the {scheme} credential has characters not allowed in an HTTP header"
+        ))
+    })?;
     value.set_sensitive(true);
     Ok(value)
 }

@@ -54,7 +54,10 @@ impl<'t> OAuthHttp<'t> {
             api = api.header(name.clone(), value);
         }
         if !body.is_empty() {
-            api = api.body(bytes::Bytes::from(body), "application/x-www-form-urlencoded");
+            api = api.body(
+                bytes::Bytes::from(body),
+                "application/x-www-form-urlencoded",
+            );
         }
         let response = self.transport.send(api, None).await?;
         if let Ok(mut meta) = self.meta.lock() {

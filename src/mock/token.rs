@@ -239,7 +239,9 @@ impl TokenServer {
 }
 
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
-    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Checks `Authorization: Bearer <token>` headers against the tokens a [`TokenServer`]
@@ -408,16 +410,21 @@ impl TokenResponder {
             return oauth_error(401, "invalid_client", "client authentication failed");
         }
         let scopes: Vec<String> = param("scope")
-            .map(|s| s.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect())
+            .map(|s| {
+                s.split(' ')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default();
-        if let Some(allowed) = &client.allowed_scopes {
-            if let Some(bad) = scopes.iter().find(|s| !allowed.contains(s)) {
-                return oauth_error(
-                    400,
-                    "invalid_scope",
-                    &format!("scope {bad:?} is not allowed for this client"),
-                );
-            }
+        if let Some(allowed) = &client.allowed_scopes
+            && let Some(bad) = scopes.iter().find(|s| !allowed.contains(s))
+        {
+            return oauth_error(
+                400,
+                "invalid_scope",
+                &format!("scope {bad:?} is not allowed for this client"),
+            );
         }
         let params = form
             .iter()

@@ -183,7 +183,9 @@ impl TransportBuilder {
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
             .build()
-            .map_err(|e| Error::Transport(format!("could not build the HTTP client: {e}").into()))?;
+            .map_err(|e| {
+                Error::Transport(format!("could not build the HTTP client: {e}").into())
+            })?;
         Ok(Transport {
             inner: Arc::new(Inner {
                 http,
@@ -312,6 +314,8 @@ impl Transport {
             method = %request.method,
             host = %host,
             path = %request.url.path(),
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
         );
         self.send_inner(request, auth).instrument(span).await
     }
@@ -344,8 +348,12 @@ impl Transport {
                 );
             }
             if let Some(auth) = auth {
-                auth.authorize(AuthRequest::new(&request.method, &request.url, &mut headers))
-                    .await?;
+                auth.authorize(AuthRequest::new(
+                    &request.method,
+                    &request.url,
+                    &mut headers,
+                ))
+                .await?;
             }
             let sent_headers = headers.clone();
             let mut builder = inner
@@ -356,6 +364,7 @@ impl Transport {
                 builder = builder.body(body.clone());
             }
             let attempt = retries + 1;
+            tracing::Span::current().record("attempt", attempt);
             tracing::debug!(attempt, "sending");
             let outcome = match builder.send().await {
                 Ok(response) => self.read(response, &request.url).await,
@@ -369,34 +378,39 @@ impl Transport {
                         Error::Timeout { .. } => idempotent,
                         _ => false,
                     };
-                    if retry_ok && retries < max_retries {
-                        if let Some(wait) = inner.retry.wait(retries, None) {
-                            tracing::debug!(attempt, error = %err, ?wait, "retrying");
-                            inner.clock.sleep(wait).await;
-                            retries += 1;
-                            continue;
-                        }
+                    if retry_ok
+                        && retries < max_retries
+                        && let Some(wait) = inner.retry.wait(retries, None)
+                    {
+                        tracing::debug!(attempt, error = %err, ?wait, "retrying");
+                        inner.clock.sleep(wait).await;
+                        retries += 1;
+                        continue;
                     }
                     tracing::debug!(attempt, error = %err, "failed");
                     return Err(err);
                 }
             };
+            tracing::Span::current().record("status", response.status.as_u16());
             tracing::debug!(attempt, status = response.status.as_u16(), "response");
 
-            if response.status == StatusCode::UNAUTHORIZED && !reauthorised {
-                if let Some(auth) = auth {
-                    if auth.unauthorized(&sent_headers, &response.headers) {
-                        reauthorised = true;
-                        continue;
-                    }
-                }
-            }
-            if retry_status(response.status, idempotent)
-                && retries < max_retries
+            if response.status == StatusCode::UNAUTHORIZED
+                && !reauthorised
+                && let Some(auth) = auth
+                && auth.unauthorized(&sent_headers, &response.headers)
             {
+                reauthorised = true;
+                continue;
+            }
+            if retry_status(response.status, idempotent) && retries < max_retries {
                 let hint = retry_hint(&response.headers, inner.clock.system_now());
                 if let Some(wait) = inner.retry.wait(retries, hint) {
-                    tracing::debug!(attempt, status = response.status.as_u16(), ?wait, "retrying");
+                    tracing::debug!(
+                        attempt,
+                        status = response.status.as_u16(),
+                        ?wait,
+                        "retrying"
+                    );
                     if response.status == StatusCode::TOO_MANY_REQUESTS {
                         okta_retry_for = response.headers.get("x-okta-request-id").cloned();
                     }
@@ -438,7 +452,10 @@ impl Transport {
             url: display_url(url),
             limit: max,
         };
-        if response.content_length().is_some_and(|len| len > max as u64) {
+        if response
+            .content_length()
+            .is_some_and(|len| len > max as u64)
+        {
             return Err(too_large());
         }
         let mut body = Vec::new();
@@ -571,7 +588,11 @@ impl ApiRequest {
     }
 
     /// Sets a JSON body with the given content type (e.g. `application/scim+json`).
-    pub fn json_as<T: Serialize + ?Sized>(self, body: &T, content_type: &'static str) -> Result<Self> {
+    pub fn json_as<T: Serialize + ?Sized>(
+        self,
+        body: &T,
+        content_type: &'static str,
+    ) -> Result<Self> {
         let bytes = serde_json::to_vec(body)
             .map_err(|e| Error::config(format!("could not encode the request body: {e}")))?;
         Ok(self.body(Bytes::from(bytes), content_type))
@@ -655,7 +676,8 @@ impl Response {
 
     /// Whether the `Content-Type` is JSON (`application/json` or any `application/*+json`).
     pub fn is_json(&self) -> bool {
-        self.header_str("content-type").is_some_and(is_json_media_type)
+        self.header_str("content-type")
+            .is_some_and(is_json_media_type)
     }
 
     /// Decodes a JSON body into `T`, checking the content type first; errors keep the status,
@@ -741,7 +763,10 @@ mod tests {
         assert!(t.check_url("http://localhost:1/x").is_ok());
         assert!(t.check_url("http://[::1]:1/x").is_ok());
         assert!(matches!(t.check_url("ftp://h/x"), Err(Error::Config(_))));
-        let open = Transport::builder().allow_insecure_http(true).build().unwrap();
+        let open = Transport::builder()
+            .allow_insecure_http(true)
+            .build()
+            .unwrap();
         assert!(open.check_url("http://idp.example.com/x").is_ok());
     }
 
