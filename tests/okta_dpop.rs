@@ -135,3 +135,62 @@ async fn a_dpop_bound_token_is_refused_as_a_plain_bearer() {
     let err = bearer.users().list().send().await.unwrap_err();
     assert_eq!(err.status().unwrap().as_u16(), 401);
 }
+
+/// A token endpoint that asks for a new nonce every time.
+struct EverNewNonce(std::sync::atomic::AtomicUsize);
+
+impl wiremock::Respond for EverNewNonce {
+    fn respond(&self, _: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        wiremock::ResponseTemplate::new(400)
+            .insert_header("dpop-nonce", format!("nonce-{n}").as_str())
+            .set_body_json(serde_json::json!({
+                "error": "use_dpop_nonce",
+                "error_description": "Authorization server requires nonce in DPoP proof."
+            }))
+    }
+}
+
+#[tokio::test]
+async fn nonce_requests_are_answered_at_most_twice_and_stay_oauth_errors() {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(EverNewNonce(std::sync::atomic::AtomicUsize::new(0)))
+        .mount(&server)
+        .await;
+    let creds = scimkit::ClientCredentials::builder()
+        .token_url(format!("{}/oauth2/v1/token", server.uri()))
+        .client_id("svc")
+        .client_auth(scimkit::ClientAuth::Assertion(
+            std::sync::Arc::new(signer()),
+        ))
+        .scope("okta.users.read")
+        .dpop(true)
+        .build()
+        .unwrap();
+    let err = creds.token().await.unwrap_err();
+    match &err {
+        scimkit::Error::OAuth(e) => assert_eq!(e.error, "use_dpop_nonce"),
+        other => panic!("expected an OAuth error, got {other:?}"),
+    }
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 3, "the first try and two nonce retries");
+    let nonces: Vec<Option<String>> = requests
+        .iter()
+        .map(|r| {
+            let proof = r.headers.get("dpop").unwrap().to_str().unwrap();
+            let claims = proof.split('.').nth(1).unwrap();
+            let claims: serde_json::Value = serde_json::from_slice(
+                &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, claims)
+                    .unwrap(),
+            )
+            .unwrap();
+            claims["nonce"].as_str().map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(
+        nonces,
+        vec![None, Some("nonce-0".into()), Some("nonce-1".into())],
+        "each retry carries the server's latest nonce"
+    );
+}
