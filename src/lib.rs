@@ -8,6 +8,8 @@
 //! - [`transport`]: one shared `reqwest` client with timeouts, retries with back-off and
 //!   jitter, `Retry-After` and rate-limit awareness, a response-size limit and tracing that
 //!   never records a secret.
+//! - [`okta`]: the Okta management API (Users, Groups, admin Roles) with `SSWS` API tokens
+//!   or service-app tokens (private-key JWT, DPoP), `Link` paging as a `Stream`, rate limits.
 //! - `mock` (feature): an in-process identity provider for tests and demos.
 //!
 //! Secrets (client secrets, API tokens, access tokens) are [`secrecy::SecretString`]s end to
@@ -58,12 +60,14 @@ mod clock;
 mod error;
 #[cfg(feature = "mock")]
 pub mod mock;
+pub mod okta;
 pub mod scim;
 pub mod transport;
 
 pub use auth::{ApiToken, Authenticator, BearerToken, ClientAuth, ClientCredentials};
 pub use clock::{Clock, ManualClock, Sleep, SystemClock};
 pub use error::{Error, HttpError, OAuthError, OktaError, Result, ScimError};
+pub use okta::OktaClient;
 pub use scim::{EnterpriseUser, Filter, Group, Patch, ScimClient, User};
 pub use transport::{RateLimit, RetryPolicy, Transport, TransportBuilder};
 

@@ -12,6 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 use url::Url;
 
+use super::dpop::Dpop;
 use super::oauth_http::{OAuthHttp, ResponseMeta};
 use super::token::AccessToken;
 use super::token_cache::{RefreshPolicy, TokenCache};
@@ -93,6 +94,7 @@ pub struct ClientCredentialsBuilder {
     default_lifetime: Duration,
     transport: Option<Transport>,
     clock: Option<SharedClock>,
+    dpop: bool,
 }
 
 impl fmt::Debug for ClientCredentialsBuilder {
@@ -190,6 +192,15 @@ impl ClientCredentialsBuilder {
         self
     }
 
+    /// Sender-constrained tokens (DPoP, RFC 9449; default `false`): a fresh proof signed by
+    /// a per-client ES256 key on every token request and API call, `Authorization: DPoP
+    /// <token>`, and the servers' `DPoP-Nonce` answered. Even when off, DPoP switches on by
+    /// itself if the token endpoint answers `invalid_dpop_proof`.
+    pub fn dpop(mut self, on: bool) -> Self {
+        self.dpop = on;
+        self
+    }
+
     /// Checks the settings and builds the credentials. Fetches nothing yet.
     pub fn build(self) -> Result<ClientCredentials> {
         let transport = match self.transport {
@@ -235,6 +246,7 @@ impl ClientCredentialsBuilder {
                 transport,
                 clock,
                 requests: AtomicU64::new(0),
+                dpop: Dpop::new(self.dpop)?,
             }),
         })
     }
@@ -280,6 +292,7 @@ struct Inner {
     transport: Transport,
     clock: SharedClock,
     requests: AtomicU64,
+    dpop: Dpop,
 }
 
 impl fmt::Debug for ClientCredentials {
@@ -316,6 +329,7 @@ impl ClientCredentials {
             default_lifetime: Duration::from_secs(300),
             transport: None,
             clock: None,
+            dpop: false,
         }
     }
 
@@ -360,10 +374,25 @@ impl ClientCredentials {
     async fn fetch_retrying(&self) -> Result<AccessToken> {
         let policy = self.inner.transport.retry_policy().clone();
         let mut retry = 0;
+        let mut nonce_retries = 0;
         loop {
             match self.fetch_once().await {
                 Ok(token) => return Ok(token),
                 Err((err, hint)) => {
+                    // DPoP: answer a nonce request (at most twice), and switch DPoP on when
+                    // the server demands it.
+                    if let Error::OAuth(e) = &err {
+                        let dpop = &self.inner.dpop;
+                        if e.error == "use_dpop_nonce" && dpop.enabled() && nonce_retries < 2 {
+                            nonce_retries += 1;
+                            tracing::debug!("token endpoint asked for a DPoP nonce; retrying");
+                            continue;
+                        }
+                        if e.error == "invalid_dpop_proof" && dpop.enable() {
+                            tracing::debug!("token endpoint requires DPoP; switching it on");
+                            continue;
+                        }
+                    }
                     if err.is_retryable()
                         && retry < policy.get_max_retries()
                         && let Some(wait) = policy.wait(retry, hint)
@@ -414,11 +443,20 @@ impl ClientCredentials {
                 .add_extra_param("client_assertion_type", kind.clone())
                 .add_extra_param("client_assertion", signed.expose_secret().to_owned());
         }
-        let http = OAuthHttp::new(&inner.transport, HeaderMap::new());
+        let mut extra = HeaderMap::new();
+        if inner.dpop.enabled() {
+            let proof = inner
+                .dpop
+                .token_proof(&inner.token_url, inner.clock.system_now())
+                .map_err(plain)?;
+            extra.insert("dpop", proof);
+        }
+        let http = OAuthHttp::new(&inner.transport, extra);
         let issued = inner.clock.now();
         inner.requests.fetch_add(1, Ordering::Relaxed);
         let result = request.request_async(&http).await;
         let meta = http.meta();
+        inner.dpop.learn_token_nonce(&meta.headers);
         let hint = retry_hint(&meta.headers, inner.clock.system_now());
         let response = result.map_err(|e| (self.map_error(e, &meta), hint))?;
 
@@ -428,6 +466,11 @@ impl ClientCredentials {
                 return Err(plain(Error::UnsupportedTokenType {
                     token_type: "mac".into(),
                 }));
+            }
+            BasicTokenType::Extension(other)
+                if other.eq_ignore_ascii_case("dpop") && inner.dpop.enabled() =>
+            {
+                "DPoP".to_owned()
             }
             BasicTokenType::Extension(other) => {
                 return Err(plain(Error::UnsupportedTokenType {
@@ -525,11 +568,29 @@ impl Authenticator for ClientCredentials {
             request
                 .headers
                 .insert(http::header::AUTHORIZATION, token.header.clone());
+            if token.token_type == "DPoP" {
+                let proof = self.inner.dpop.resource_proof(
+                    request.method,
+                    request.url,
+                    token.secret.expose_secret(),
+                    self.inner.clock.system_now(),
+                )?;
+                request.headers.insert("dpop", proof);
+            }
             Ok(())
         })
     }
 
-    fn unauthorized(&self, sent: &HeaderMap, _response: &HeaderMap) -> bool {
+    fn unauthorized(&self, sent: &HeaderMap, response: &HeaderMap) -> bool {
+        // A resource server asking for a DPoP nonce: keep the token, retry with the nonce.
+        let asks_nonce = response
+            .get_all(http::header::WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.contains("use_dpop_nonce"));
+        if asks_nonce && self.inner.dpop.learn_resource_nonce(response) {
+            return true;
+        }
         let rejected = sent
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())

@@ -11,7 +11,9 @@
 mod api_token;
 mod bearer;
 mod client_credentials;
+mod dpop;
 mod oauth_http;
+pub(crate) mod private_key_jwt;
 mod token;
 mod token_cache;
 
@@ -28,6 +30,8 @@ pub use bearer::BearerToken;
 pub use client_credentials::{
     ClientAssertion, ClientAuth, ClientCredentials, ClientCredentialsBuilder,
 };
+pub use dpop::DpopKey;
+pub use private_key_jwt::PrivateKeyJwt;
 pub use token::AccessToken;
 
 use crate::Result;

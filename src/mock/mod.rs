@@ -5,6 +5,7 @@
 //!
 //! - [`TokenServer`]: an OAuth 2.0 token endpoint (client-credentials grant).
 //! - [`ScimServer`]: an in-memory SCIM 2.0 service provider (Users, Groups, Bulk, discovery).
+//! - [`OktaOrg`]: an in-memory Okta org (users, groups, roles, paging, rate limits, service apps).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -27,11 +28,13 @@
 //! ```
 
 mod faults;
+mod okta;
 mod scim;
 mod token;
 
 pub use faults::{Fault, Faults};
-pub use scim::{RecordedRequest, SCIM_BASE_PATH, ScimServer, ScimServerBuilder};
+pub use okta::{MOCK_API_TOKEN, OktaOrg, OktaOrgBuilder, OktaRecordedRequest};
+pub use scim::{SCIM_BASE_PATH, ScimRecordedRequest, ScimServer, ScimServerBuilder};
 pub use token::{
     AuthMethod, MockClientAuth, TOKEN_PATH, TokenInfo, TokenRequestRecord, TokenServer,
     TokenValidator,

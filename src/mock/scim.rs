@@ -70,7 +70,7 @@ type Outcome = Result<Reply, Failure>;
 /// A request the server received, for assertions.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub struct RecordedRequest {
+pub struct ScimRecordedRequest {
     /// The method.
     pub method: String,
     /// The path (from the server's root).
@@ -352,7 +352,7 @@ impl ScimServer {
     }
 
     /// Requests received so far, oldest first.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
+    pub fn requests(&self) -> Vec<ScimRecordedRequest> {
         lock(&self.state).requests.clone()
     }
 
@@ -404,7 +404,7 @@ impl Respond for ScimResponder {
         let mut state = lock(&self.state);
         state.request_count += 1;
         if config.record_requests {
-            state.requests.push(RecordedRequest {
+            state.requests.push(ScimRecordedRequest {
                 method: request.method.to_string(),
                 path: request.url.path().to_owned(),
                 query: request.url.query().map(str::to_owned),

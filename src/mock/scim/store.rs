@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use base64::Engine;
 use serde_json::{Map, Value, json};
 
-use super::{Config, Failure, RecordedRequest};
+use super::{Config, Failure, ScimRecordedRequest};
 use crate::scim::{AttrPath, schema};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +76,7 @@ pub(crate) struct State {
     groups: Store,
     seq: u64,
     version: u64,
-    pub(crate) requests: Vec<RecordedRequest>,
+    pub(crate) requests: Vec<ScimRecordedRequest>,
     pub(crate) request_count: usize,
 }
 

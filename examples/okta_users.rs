@@ -1,0 +1,139 @@
+//! Okta users: list and search, create one, show its groups, then deactivate and delete it.
+//!
+//! ```text
+//! cargo run --example okta_users
+//! ```
+//!
+//! With no configuration it runs against the crate's in-memory Okta org (`mock::OktaOrg`).
+//! Against a real org, set `SCIMKIT_OKTA_ORG` (`my-org`, `my-org.okta.com` or the URL) and
+//! either `SCIMKIT_OKTA_API_TOKEN` (Security › API › Tokens) or a service app:
+//! `SCIMKIT_OKTA_CLIENT_ID`, `SCIMKIT_OKTA_PRIVATE_KEY` (path to its PEM private key) and
+//! `SCIMKIT_OKTA_SCOPES` (default `okta.users.manage okta.groups.read`).
+//! On a real org this creates `scimkit-example-<time>@example.com` and deletes it again.
+
+use std::process::ExitCode;
+
+use futures_util::TryStreamExt;
+use scimkit::auth::PrivateKeyJwt;
+use scimkit::mock::OktaOrg;
+use scimkit::okta::{CreateUser, DefaultProfile, OktaClient};
+use scimkit::{Error, Result};
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// A client for the configured org, or for a freshly seeded mock org (kept alive in the
+/// returned `Option`).
+async fn connect(default_scopes: &str) -> Result<(OktaClient, Option<OktaOrg>)> {
+    let Some(org) = env("SCIMKIT_OKTA_ORG") else {
+        let mock = OktaOrg::start().await;
+        mock.seed_users(6);
+        mock.add_group("Engineering", "Everyone who builds");
+        mock.add_group("Everyone", "All users");
+        println!(
+            "no SCIMKIT_OKTA_ORG: using the in-memory Okta org at {}",
+            mock.uri()
+        );
+        return Ok((mock.client(), Some(mock)));
+    };
+    let builder = OktaClient::builder().org(&org)?;
+    let builder = if let Some(token) = env("SCIMKIT_OKTA_API_TOKEN") {
+        builder.api_token(token)
+    } else {
+        let client_id = env("SCIMKIT_OKTA_CLIENT_ID").ok_or_else(|| {
+            Error::Config("set SCIMKIT_OKTA_API_TOKEN, or SCIMKIT_OKTA_CLIENT_ID and SCIMKIT_OKTA_PRIVATE_KEY".into())
+        })?;
+        let path = env("SCIMKIT_OKTA_PRIVATE_KEY").ok_or_else(|| {
+            Error::Config("SCIMKIT_OKTA_PRIVATE_KEY (a PEM file path) is not set".into())
+        })?;
+        let pem = std::fs::read_to_string(&path)
+            .map_err(|e| Error::Config(format!("cannot read {path}: {e}")))?;
+        let scopes = env("SCIMKIT_OKTA_SCOPES").unwrap_or_else(|| default_scopes.to_owned());
+        builder.service_app(
+            client_id,
+            PrivateKeyJwt::from_pem(&pem)?,
+            scopes.split_whitespace(),
+        )
+    };
+    Ok((builder.build()?, None))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("okta_users failed: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<()> {
+    let (okta, _mock) = connect("okta.users.manage okta.groups.read").await?;
+    let users = okta.users();
+
+    let first = users.list().limit(5).send().await?;
+    println!(
+        "first page: {} users (more: {})",
+        first.items.len(),
+        first.next.is_some()
+    );
+    for user in &first.items {
+        println!("  {} {:<30} {}", user.id, user.profile.login, user.status);
+    }
+
+    let mut engineers = users
+        .list()
+        .search(r#"profile.department eq "Engineering""#)
+        .limit(200)
+        .stream();
+    let mut count = 0;
+    while engineers.try_next().await?.is_some() {
+        count += 1;
+    }
+    println!("users in Engineering: {count}");
+
+    let group = okta
+        .groups()
+        .list()
+        .q("Everyone")
+        .limit(1)
+        .send()
+        .await?
+        .items
+        .into_iter()
+        .next();
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let login = format!("scimkit-example-{stamp}@example.com");
+    let mut new = CreateUser::new(
+        DefaultProfile::new(&login, "Example", "User").with("department", "Engineering"),
+    );
+    if let Some(group) = &group {
+        new = new.group_id(group.id.clone());
+    }
+    let created = users.create(&new).await?;
+    println!(
+        "created {} ({}) as {}",
+        created.profile.login, created.id, created.status
+    );
+
+    let groups = users.groups(&created.id).all().await?;
+    let names: Vec<&str> = groups.iter().map(|g| g.profile.name.as_str()).collect();
+    println!("{} is in: {names:?}", created.profile.login);
+
+    users.deactivate(&created.id).await?;
+    users.delete(&created.id).await?;
+    println!("deactivated and deleted {}", created.id);
+    if let Some(limit) = okta.last_rate_limit() {
+        println!(
+            "rate limit: {:?} of {:?} left",
+            limit.remaining, limit.limit
+        );
+    }
+    Ok(())
+}

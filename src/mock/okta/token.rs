@@ -1,0 +1,332 @@
+//! The mock org authorization server: `POST /oauth2/v1/token` for service apps
+//! (client credentials + private-key JWT, optionally DPoP-bound), and the check of the
+//! `Authorization` header on every management API request (SSWS, Bearer, DPoP).
+
+use std::time::{Duration, SystemTime};
+
+use serde_json::{Value, json};
+use wiremock::{Request, ResponseTemplate};
+
+use super::routes::Principal;
+use super::state::{ApiErr, IssuedToken, State};
+use crate::auth::private_key_jwt::{b64, epoch, jwk_thumbprint, random_id, verify_jws};
+
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// A registered service app.
+#[derive(Debug, Clone)]
+pub(crate) struct ServiceClient {
+    pub jwk: Value,
+    pub scopes: Vec<String>,
+    pub require_dpop: bool,
+}
+
+fn oauth_error(status: u16, error: &str, description: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(json!({
+        "error": error,
+        "error_description": description,
+    }))
+}
+
+fn claim_u64(claims: &Value, name: &str) -> Option<u64> {
+    claims.get(name).and_then(Value::as_u64)
+}
+
+/// Checks a DPoP proof (RFC 9449 §4.3); returns the thumbprint of its key.
+pub(crate) fn check_proof(
+    st: &mut State,
+    proof: &str,
+    method: &str,
+    url: &url::Url,
+    access_token: Option<&str>,
+    now: SystemTime,
+) -> Result<String, String> {
+    let header_part = proof.split('.').next().unwrap_or_default();
+    let header: Value = base64::Engine::decode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        header_part,
+    )
+    .ok()
+    .and_then(|b| serde_json::from_slice(&b).ok())
+    .ok_or("the DPoP proof header is not JSON")?;
+    if header.get("typ").and_then(Value::as_str) != Some("dpop+jwt") {
+        return Err("typ must be dpop+jwt".into());
+    }
+    let jwk = header
+        .get("jwk")
+        .cloned()
+        .ok_or("the DPoP proof has no jwk")?;
+    if jwk.get("d").is_some() {
+        return Err("the DPoP jwk must be public".into());
+    }
+    let (_, claims) = verify_jws(proof, &jwk)?;
+    let mut htu = url.clone();
+    htu.set_query(None);
+    htu.set_fragment(None);
+    if claims.get("htm").and_then(Value::as_str) != Some(method) {
+        return Err("htm does not match".into());
+    }
+    if claims.get("htu").and_then(Value::as_str) != Some(htu.as_str()) {
+        return Err("htu does not match".into());
+    }
+    let iat = claim_u64(&claims, "iat").ok_or("no iat")?;
+    if iat.abs_diff(epoch(now)) > 300 {
+        return Err("iat is too far from now".into());
+    }
+    let jti = claims.get("jti").and_then(Value::as_str).ok_or("no jti")?;
+    if !st.seen_dpop_jti.insert(jti.to_owned()) {
+        return Err("jti was used before".into());
+    }
+    if let Some(token) = access_token {
+        let ath =
+            b64(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes()).as_ref());
+        if claims.get("ath").and_then(Value::as_str) != Some(ath.as_str()) {
+            return Err("ath does not match the access token".into());
+        }
+    }
+    if let Some(nonce) = &st.dpop_nonce
+        && claims.get("nonce").and_then(Value::as_str) != Some(nonce.as_str())
+    {
+        return Err("use_dpop_nonce".into());
+    }
+    Ok(jwk_thumbprint(&jwk))
+}
+
+pub(crate) fn handle(
+    st: &mut State,
+    req: &Request,
+    now: SystemTime,
+    _request_id: &str,
+) -> ResponseTemplate {
+    if req.method.as_str() != "POST" {
+        return oauth_error(405, "invalid_request", "use POST");
+    }
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&req.body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let param = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    if param("grant_type") != Some("client_credentials") {
+        return oauth_error(
+            400,
+            "unsupported_grant_type",
+            "only client_credentials is supported",
+        );
+    }
+    if param("client_assertion_type") != Some(JWT_BEARER) {
+        return oauth_error(
+            401,
+            "invalid_client",
+            "a private_key_jwt client assertion is required",
+        );
+    }
+    let Some(assertion) = param("client_assertion") else {
+        return oauth_error(401, "invalid_client", "client_assertion is missing");
+    };
+    let claims_part = assertion.split('.').nth(1).unwrap_or_default();
+    let unverified: Value = base64::Engine::decode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        claims_part,
+    )
+    .ok()
+    .and_then(|b| serde_json::from_slice(&b).ok())
+    .unwrap_or(Value::Null);
+    let client_id = unverified
+        .get("iss")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let Some(client) = st.clients.get(&client_id).cloned() else {
+        return oauth_error(401, "invalid_client", "The client_id is invalid.");
+    };
+    let claims = match verify_jws(assertion, &client.jwk) {
+        Ok((header, claims)) => {
+            let kid = header.get("kid");
+            if kid.is_some() && client.jwk.get("kid").is_some() && kid != client.jwk.get("kid") {
+                return oauth_error(
+                    401,
+                    "invalid_client",
+                    "The client_assertion kid is not registered.",
+                );
+            }
+            claims
+        }
+        Err(why) => {
+            return oauth_error(
+                401,
+                "invalid_client",
+                &format!("The client_assertion signature is invalid: {why}"),
+            );
+        }
+    };
+    let token_url = format!("{}/oauth2/v1/token", st.base);
+    if claims.get("sub").and_then(Value::as_str) != Some(client_id.as_str()) {
+        return oauth_error(
+            401,
+            "invalid_client",
+            "The client_assertion sub must equal iss.",
+        );
+    }
+    if claims.get("aud").and_then(Value::as_str) != Some(token_url.as_str()) {
+        return oauth_error(
+            401,
+            "invalid_client",
+            "The audience claim for client_assertion must be the endpoint invoked for the request.",
+        );
+    }
+    let now_s = epoch(now);
+    match claim_u64(&claims, "exp") {
+        Some(exp) if exp <= now_s => {
+            return oauth_error(
+                401,
+                "invalid_client",
+                "The client_assertion token is expired.",
+            );
+        }
+        Some(exp) if exp > now_s + 3600 => {
+            return oauth_error(
+                401,
+                "invalid_client",
+                "The client_assertion token has an expiration too far into the future.",
+            );
+        }
+        Some(_) => {}
+        None => return oauth_error(401, "invalid_client", "The client_assertion has no exp."),
+    }
+    let Some(jti) = claims.get("jti").and_then(Value::as_str) else {
+        return oauth_error(401, "invalid_client", "The client_assertion has no jti.");
+    };
+    if !st.seen_jti.insert(jti.to_owned()) {
+        return oauth_error(
+            401,
+            "invalid_client",
+            "The client_assertion token has already been used.",
+        );
+    }
+    let scopes: Vec<String> = param("scope")
+        .unwrap_or_default()
+        .split_ascii_whitespace()
+        .map(str::to_owned)
+        .collect();
+    if scopes.is_empty() {
+        return oauth_error(
+            400,
+            "invalid_scope",
+            "The scope parameter is required for client credentials.",
+        );
+    }
+    if let Some(bad) = scopes.iter().find(|s| !client.scopes.contains(s)) {
+        return oauth_error(
+            400,
+            "invalid_scope",
+            &format!("The requested scope {bad} is not granted to the client."),
+        );
+    }
+    let proof = req.headers.get("dpop").and_then(|v| v.to_str().ok());
+    let jkt = match proof {
+        None if client.require_dpop => {
+            return oauth_error(400, "invalid_dpop_proof", "DPoP proof is missing");
+        }
+        None => None,
+        Some(proof) => match check_proof(
+            st,
+            proof,
+            "POST",
+            &super::routes::public_url(st, req),
+            None,
+            now,
+        ) {
+            Ok(jkt) => Some(jkt),
+            Err(why) if why == "use_dpop_nonce" => {
+                let nonce = st.dpop_nonce.clone().unwrap_or_default();
+                return oauth_error(
+                    400,
+                    "use_dpop_nonce",
+                    "Authorization server requires nonce in DPoP proof.",
+                )
+                .insert_header("dpop-nonce", nonce.as_str());
+            }
+            Err(why) => return oauth_error(400, "invalid_dpop_proof", &why),
+        },
+    };
+    let token = format!("mock-at-{}", random_id().unwrap_or_default());
+    let token_type = if jkt.is_some() { "DPoP" } else { "Bearer" };
+    st.tokens.insert(
+        token.clone(),
+        IssuedToken {
+            client_id,
+            scopes: scopes.clone(),
+            expires_at: now + Duration::from_secs(3600),
+            jkt,
+        },
+    );
+    ResponseTemplate::new(200)
+        .insert_header("cache-control", "no-store")
+        .set_body_json(json!({
+            "token_type": token_type,
+            "expires_in": 3600,
+            "access_token": token,
+            "scope": scopes.join(" "),
+        }))
+}
+
+fn invalid_token() -> ApiErr {
+    ApiErr::new(401, "E0000011", "Invalid token provided")
+}
+
+/// Who sent a management API request, from its `Authorization` (and `DPoP`) header.
+pub(crate) fn authenticate(
+    st: &mut State,
+    req: &Request,
+    now: SystemTime,
+) -> Result<Principal, ApiErr> {
+    let header = req
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(invalid_token)?;
+    let (scheme, credential) = header.split_once(' ').ok_or_else(invalid_token)?;
+    match scheme {
+        "SSWS" if st.api_tokens.contains(credential) => Ok(Principal::ApiToken),
+        "Bearer" | "DPoP" => {
+            let issued = st
+                .tokens
+                .get(credential)
+                .cloned()
+                .ok_or_else(invalid_token)?;
+            if now >= issued.expires_at {
+                return Err(invalid_token());
+            }
+            match (&issued.jkt, scheme) {
+                (None, "Bearer") => Ok(Principal::OAuth(issued.scopes)),
+                (Some(jkt), "DPoP") => {
+                    let proof = req
+                        .headers
+                        .get("dpop")
+                        .and_then(|v| v.to_str().ok())
+                        .ok_or_else(invalid_token)?;
+                    let method = req.method.as_str().to_owned();
+                    let url = super::routes::public_url(st, req);
+                    match check_proof(st, proof, &method, &url, Some(credential), now) {
+                        Ok(thumbprint) if &thumbprint == jkt => Ok(Principal::OAuth(issued.scopes)),
+                        Ok(_) => Err(invalid_token()),
+                        Err(why) if why == "use_dpop_nonce" => {
+                            let mut e = invalid_token();
+                            let nonce = st.dpop_nonce.clone().unwrap_or_default();
+                            e.headers
+                                .push(("www-authenticate", "DPoP error=\"use_dpop_nonce\"".into()));
+                            e.headers.push(("dpop-nonce", nonce));
+                            Err(e)
+                        }
+                        Err(_) => Err(invalid_token()),
+                    }
+                }
+                _ => Err(invalid_token()),
+            }
+        }
+        _ => Err(invalid_token()),
+    }
+}

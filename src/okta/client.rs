@@ -1,0 +1,521 @@
+//! `OktaClient`: the org URL rules, credentials, and the one place requests are sent from.
+
+use std::fmt;
+use std::sync::Arc;
+
+use http::Method;
+use secrecy::SecretString;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::errors::okta_error;
+use super::groups::Groups;
+use super::roles::Roles;
+use super::users::Users;
+use crate::auth::{
+    ApiToken, Authenticator, ClientAssertion, ClientAuth, ClientCredentials, SharedAuthenticator,
+};
+use crate::error::{Error, Result};
+use crate::transport::{ApiRequest, RateLimit, Response, Transport};
+
+/// Okta's own domains, under which `<org>-admin.<domain>` is the Admin Console.
+const OKTA_DOMAINS: &[&str] = &[
+    "okta.com",
+    "oktapreview.com",
+    "okta-emea.com",
+    "okta-gov.com",
+    "okta.mil",
+    "trexcloud.com",
+];
+
+/// Turns what an admin typed into the org's base URL.
+///
+/// - `my-org` → `https://my-org.okta.com`
+/// - `my-org.oktapreview.com`, `login.example.com` → `https://` + host
+/// - `https://my-org.okta.com/`, `https://my-org.okta.com/api/v1` → `https://my-org.okta.com`
+/// - `http://127.0.0.1:8080` (loopback, for mocks) is kept as is
+///
+/// Refused, with the fix in the message: the Admin Console host (`my-org-admin.okta.com`),
+/// a path other than `/` or `/api/v1` (such as `/app/UserHome`), a query, user info.
+///
+/// ```
+/// use scimkit::okta::normalize_org_url;
+///
+/// assert_eq!(normalize_org_url("MY-ORG").unwrap().as_str(), "https://my-org.okta.com/");
+/// assert_eq!(normalize_org_url("https://my-org.okta.com//").unwrap().as_str(), "https://my-org.okta.com/");
+/// assert!(normalize_org_url("https://my-org-admin.okta.com").unwrap_err().to_string().contains("https://my-org.okta.com"));
+/// assert!(normalize_org_url("https://my-org.okta.com/app/UserHome").is_err());
+/// ```
+pub fn normalize_org_url(input: &str) -> Result<Url> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(Error::config(
+            "the Okta org is empty: give the org name (my-org) or its URL (https://my-org.okta.com)",
+        ));
+    }
+    let with_scheme = if trimmed.contains("://") {
+        trimmed.to_owned()
+    } else if !trimmed.contains(['.', '/', ':']) {
+        if !trimmed
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(Error::config(format!(
+                "{trimmed:?} is not an Okta org name: use letters, digits and '-' (my-org), or the full URL"
+            )));
+        }
+        format!("https://{}.okta.com", trimmed.to_ascii_lowercase())
+    } else {
+        format!("https://{trimmed}")
+    };
+    let mut url = Url::parse(&with_scheme)
+        .map_err(|e| Error::config(format!("the Okta org URL {trimmed:?} is not a URL: {e}")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::config(
+            "the Okta org URL must not carry a user name or password; pass the API token with api_token(..)",
+        ));
+    }
+    if url.query().is_some() {
+        return Err(Error::config(format!(
+            "the Okta org URL must not have a query; use {}",
+            origin_of(&url)
+        )));
+    }
+    url.set_fragment(None);
+    let host = url
+        .host_str()
+        .ok_or_else(|| Error::config(format!("the Okta org URL {trimmed:?} has no host")))?
+        .to_ascii_lowercase();
+    for domain in OKTA_DOMAINS {
+        if let Some(sub) = host.strip_suffix(&format!(".{domain}"))
+            && let Some(org) = sub.strip_suffix("-admin")
+        {
+            return Err(Error::config(format!(
+                "{host} is the Okta Admin Console; the API lives on the org URL: use https://{org}.{domain}"
+            )));
+        }
+    }
+    let path = url.path().trim_end_matches('/').to_owned();
+    let path_ok = path.is_empty()
+        || path.chars().all(|c| c == '/')
+        || path.trim_start_matches('/').eq_ignore_ascii_case("api/v1");
+    if !path_ok {
+        return Err(Error::config(format!(
+            "the Okta org URL has a path ({path}) the API does not use; give just the org: {}",
+            origin_of(&url)
+        )));
+    }
+    url.set_path("/");
+    Ok(url)
+}
+
+fn origin_of(url: &Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+enum Credentials {
+    Auth(SharedAuthenticator),
+    ServiceApp {
+        client_id: String,
+        signer: Arc<dyn ClientAssertion>,
+        scopes: Vec<String>,
+    },
+}
+
+/// Builds an [`OktaClient`].
+///
+/// Required: the org and one credential (an API token, a service app, or any
+/// [`Authenticator`]). Default transport: [`Transport::default`] (3 retries; 429s wait for
+/// `X-Rate-Limit-Reset − Date + 1 s`, at most 60 s).
+///
+/// ```
+/// use scimkit::okta::OktaClient;
+///
+/// let okta = OktaClient::builder()
+///     .org("my-org")?
+///     .api_token("00abc".to_string())
+///     .build()?;
+/// assert_eq!(okta.org_url().as_str(), "https://my-org.okta.com/");
+/// # Ok::<(), scimkit::Error>(())
+/// ```
+#[derive(Default)]
+pub struct OktaClientBuilder {
+    org: Option<Url>,
+    credentials: Option<Credentials>,
+    transport: Option<Transport>,
+    dpop: bool,
+}
+
+impl fmt::Debug for OktaClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OktaClientBuilder")
+            .field("org", &self.org.as_ref().map(Url::as_str))
+            .field("credentials", &self.credentials.as_ref().map(|_| "[set]"))
+            .field("transport", &self.transport)
+            .finish()
+    }
+}
+
+impl OktaClientBuilder {
+    /// The org: a name (`my-org`), a host (`my-org.oktapreview.com`, a custom domain) or a
+    /// URL. See [`normalize_org_url`] for the rules.
+    pub fn org(mut self, org: impl AsRef<str>) -> Result<Self> {
+        self.org = Some(normalize_org_url(org.as_ref())?);
+        Ok(self)
+    }
+
+    /// Authenticates with an API token: `Authorization: SSWS <token>`.
+    pub fn api_token(mut self, token: impl Into<SecretString>) -> Self {
+        self.credentials = Some(Credentials::Auth(Arc::new(ApiToken::new(token))));
+        self
+    }
+
+    /// Authenticates as an OAuth 2.0 service app: client credentials at
+    /// `{org}/oauth2/v1/token` with a signed client assertion (e.g.
+    /// [`PrivateKeyJwt`](crate::auth::PrivateKeyJwt)) and Okta scopes such as
+    /// `okta.users.read`. Tokens are cached and refreshed ahead of expiry.
+    pub fn service_app<I, S>(
+        mut self,
+        client_id: impl Into<String>,
+        signer: impl ClientAssertion + 'static,
+        scopes: I,
+    ) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.credentials = Some(Credentials::ServiceApp {
+            client_id: client_id.into(),
+            signer: Arc::new(signer),
+            scopes: scopes.into_iter().map(Into::into).collect(),
+        });
+        self
+    }
+
+    /// Makes a service app's tokens DPoP-bound (RFC 9449), as an Okta app with "Require
+    /// Demonstrating Proof of Possession" needs (default `false`; it also switches on by
+    /// itself when the token endpoint answers `invalid_dpop_proof`).
+    pub fn dpop(mut self, on: bool) -> Self {
+        self.dpop = on;
+        self
+    }
+
+    /// Authenticates with any [`Authenticator`] (e.g. a [`ClientCredentials`] you built).
+    pub fn auth(mut self, auth: impl Authenticator + 'static) -> Self {
+        self.credentials = Some(Credentials::Auth(Arc::new(auth)));
+        self
+    }
+
+    /// The transport (default [`Transport::default`]); share one to share connections and
+    /// the rate-limit view, or build one with `throttle(true)` so tasks wait for a spent
+    /// window's reset instead of collecting 429s.
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Checks the settings and builds the client. Sends nothing.
+    pub fn build(self) -> Result<OktaClient> {
+        let org = self.org.ok_or_else(|| {
+            Error::config(
+                "OktaClient needs the org: .org(\"my-org\") or .org(\"https://my-org.okta.com\")",
+            )
+        })?;
+        let transport = match self.transport {
+            Some(t) => t,
+            None => Transport::builder().build()?,
+        };
+        transport.check_parsed_url(&org)?;
+        let auth: SharedAuthenticator = match self.credentials {
+            Some(Credentials::Auth(auth)) => auth,
+            Some(Credentials::ServiceApp {
+                client_id,
+                signer,
+                scopes,
+            }) => {
+                let token_url = org
+                    .join("oauth2/v1/token")
+                    .map_err(|e| Error::config(format!("invalid token URL: {e}")))?;
+                Arc::new(
+                    ClientCredentials::builder()
+                        .token_url(token_url.as_str())
+                        .client_id(client_id)
+                        .client_auth(ClientAuth::Assertion(signer))
+                        .scopes(scopes)
+                        .dpop(self.dpop)
+                        .transport(transport.clone())
+                        .build()?,
+                )
+            }
+            None => {
+                return Err(Error::config(
+                    "OktaClient needs credentials: .api_token(..), .service_app(..) or .auth(..)",
+                ));
+            }
+        };
+        Ok(OktaClient {
+            inner: Arc::new(Inner {
+                org,
+                transport,
+                auth,
+            }),
+        })
+    }
+}
+
+/// A client for one Okta org's management API; cheap to clone (one `Arc`).
+///
+/// ```
+/// # #[cfg(feature = "mock")]
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> scimkit::Result<()> {
+/// use scimkit::okta::{CreateUser, DefaultProfile, RoleType};
+///
+/// let org = scimkit::mock::OktaOrg::start().await;
+/// let okta = org.client();     // SSWS token, pointed at the mock
+/// let ada = okta.users()
+///     .create(&CreateUser::new(DefaultProfile::new("ada@example.com", "Ada", "Lovelace")))
+///     .await?;
+/// let role = okta.roles().assign_to_user(&ada.id, RoleType::HelpDeskAdmin).await?;
+/// assert_eq!(okta.roles().list_for_user(&ada.id).await?[0].id, role.id);
+/// # Ok(()) }
+/// # #[cfg(not(feature = "mock"))]
+/// # fn main() {}
+/// ```
+#[derive(Clone)]
+pub struct OktaClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    org: Url,
+    transport: Transport,
+    auth: SharedAuthenticator,
+}
+
+impl fmt::Debug for OktaClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OktaClient")
+            .field("org", &self.inner.org.as_str())
+            .field("auth", &self.inner.auth)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OktaClient {
+    /// Starts an [`OktaClientBuilder`].
+    pub fn builder() -> OktaClientBuilder {
+        OktaClientBuilder::default()
+    }
+
+    /// The org's base URL (always ends in `/`).
+    pub fn org_url(&self) -> &Url {
+        &self.inner.org
+    }
+
+    /// The transport this client sends through.
+    pub fn transport(&self) -> &Transport {
+        &self.inner.transport
+    }
+
+    /// The `X-Rate-Limit-*` values of the most recent response that carried them.
+    pub fn last_rate_limit(&self) -> Option<RateLimit> {
+        self.inner.transport.last_rate_limit()
+    }
+
+    /// Users with Okta's standard profile ([`DefaultProfile`](super::DefaultProfile)).
+    pub fn users(&self) -> Users {
+        Users::new(self.clone())
+    }
+
+    /// Users with your own profile type `P`.
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize, serde::Serialize)]
+    /// struct Hr { login: String, #[serde(rename = "employeeNumber")] employee_number: Option<String> }
+    /// # fn f(okta: scimkit::okta::OktaClient) {
+    /// let users = okta.users_with::<Hr>();
+    /// # let _ = users; }
+    /// ```
+    pub fn users_with<P>(&self) -> Users<P> {
+        Users::new(self.clone())
+    }
+
+    /// Groups.
+    pub fn groups(&self) -> Groups {
+        Groups::new(self.clone())
+    }
+
+    /// Admin role assignments.
+    pub fn roles(&self) -> Roles {
+        Roles::new(self.clone())
+    }
+
+    /// An escape hatch for operations this crate has no typed method for: sends `method` to
+    /// `path` (relative to the org, e.g. `api/v1/users/00u1/factors`) with an optional JSON
+    /// body, and returns the JSON answer (`null` for an empty one).
+    pub async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<serde_json::Value> {
+        let url = self
+            .inner
+            .org
+            .join(path.trim_start_matches('/'))
+            .map_err(|e| Error::config(format!("invalid path {path:?}: {e}")))?;
+        let mut request = ApiRequest::new(method, url);
+        if let Some(body) = body {
+            request = request.json(body)?;
+        }
+        let response = self.send(request).await?;
+        if response.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(serde_json::Value::Null);
+        }
+        response.json()
+    }
+
+    /// The URL of `api/v1/<segments...>`, each segment percent-encoded.
+    pub(crate) fn api_url(&self, segments: &[&str]) -> Url {
+        let mut url = self.inner.org.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().push("api").push("v1").extend(segments);
+        }
+        url
+    }
+
+    /// Sends with the client's credentials; a non-2xx answer becomes an error (an Okta error
+    /// body as [`Error::Okta`]).
+    pub(crate) async fn send(&self, request: ApiRequest) -> Result<Response> {
+        let response = self
+            .inner
+            .transport
+            .send(request, Some(self.inner.auth.as_ref()))
+            .await?;
+        if response.status.is_success() {
+            Ok(response)
+        } else {
+            Err(okta_error(response))
+        }
+    }
+
+    pub(crate) async fn get_url(&self, url: Url) -> Result<Response> {
+        self.send(ApiRequest::new(Method::GET, url)).await
+    }
+
+    pub(crate) async fn get<T: DeserializeOwned>(&self, url: Url) -> Result<T> {
+        self.get_url(url).await?.json()
+    }
+
+    pub(crate) async fn send_body<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: Url,
+        body: &B,
+    ) -> Result<T> {
+        self.send(ApiRequest::new(method, url).json(body)?)
+            .await?
+            .json()
+    }
+
+    /// Sends a request whose answer carries nothing we need (204, or 200 with `{}`).
+    pub(crate) async fn send_empty(&self, method: Method, url: Url) -> Result<()> {
+        self.send(ApiRequest::new(method, url)).await.map(|_| ())
+    }
+
+    /// Sends a body-less request and decodes its answer, tolerating an empty body as `T::default()`.
+    pub(crate) async fn send_for<T: DeserializeOwned + Default>(
+        &self,
+        method: Method,
+        url: Url,
+    ) -> Result<T> {
+        let response = self.send(ApiRequest::new(method, url)).await?;
+        if response.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(T::default());
+        }
+        response.json()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(input: &str) -> String {
+        normalize_org_url(input).unwrap().to_string()
+    }
+
+    fn err(input: &str) -> String {
+        normalize_org_url(input).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn org_forms() {
+        assert_eq!(ok("my-org"), "https://my-org.okta.com/");
+        assert_eq!(ok(" MY-ORG "), "https://my-org.okta.com/");
+        assert_eq!(
+            ok("my-org.oktapreview.com"),
+            "https://my-org.oktapreview.com/"
+        );
+        assert_eq!(ok("my-org.okta-emea.com/"), "https://my-org.okta-emea.com/");
+        assert_eq!(
+            ok("https://login.example.com///"),
+            "https://login.example.com/"
+        );
+        assert_eq!(
+            ok("https://my-org.okta.com/api/v1/"),
+            "https://my-org.okta.com/"
+        );
+        assert_eq!(ok("http://127.0.0.1:8080"), "http://127.0.0.1:8080/");
+        assert_eq!(ok("https://My-Org.Okta.com#x"), "https://my-org.okta.com/");
+    }
+
+    #[test]
+    fn org_refusals_say_how_to_fix() {
+        assert!(err("https://my-org-admin.okta.com").contains("use https://my-org.okta.com"));
+        assert!(err("my-org-admin.oktapreview.com").contains("use https://my-org.oktapreview.com"));
+        assert!(
+            err("https://my-org.okta.com/app/UserHome")
+                .contains("give just the org: https://my-org.okta.com")
+        );
+        assert!(err("https://u:p@my-org.okta.com").contains("api_token"));
+        assert!(err("my org").contains("letters, digits"));
+        assert!(err("").contains("org name"));
+        assert!(err("https://my-org.okta.com/?a=b").contains("query"));
+    }
+
+    #[test]
+    fn build_checks_scheme_and_credentials() {
+        let insecure = OktaClient::builder()
+            .org("http://my-org.okta.com")
+            .unwrap()
+            .api_token("t".to_string())
+            .build();
+        assert!(matches!(insecure, Err(Error::InsecureUrl { .. })));
+        let missing = OktaClient::builder().org("my-org").unwrap().build();
+        assert!(missing.unwrap_err().to_string().contains("credentials"));
+        assert!(
+            OktaClient::builder()
+                .api_token("t".to_string())
+                .build()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn api_urls_escape_segments() {
+        let c = OktaClient::builder()
+            .org("my-org")
+            .unwrap()
+            .api_token("t".to_string())
+            .build()
+            .unwrap();
+        assert_eq!(
+            c.api_url(&["users", "a/b@example.com"]).as_str(),
+            "https://my-org.okta.com/api/v1/users/a%2Fb@example.com"
+        );
+        assert!(!format!("{c:?}").contains("\"t\""));
+    }
+}

@@ -1,0 +1,155 @@
+//! The query options Okta's list operations share, and the builder that sends them.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::client::OktaClient;
+use super::paging::{ItemStream, Page, fetch_page};
+use crate::error::Result;
+
+/// A listing to send: `search`, `filter`, `q`, `limit`, `after`, `sortBy`, `sortOrder`.
+///
+/// Get one from `users().list()`, `groups().list()`, `groups().members(..)` or
+/// `users().groups(..)`; then [`send`](Self::send) for one page or [`stream`](Self::stream)
+/// for every item. Options a given endpoint does not take are left off by its handle.
+///
+/// ```
+/// # fn f(okta: scimkit::okta::OktaClient) {
+/// let engineers = okta.users().list()
+///     .search(r#"profile.department eq "Engineering""#)
+///     .sort_by("profile.lastName")
+///     .limit(200)
+///     .stream();
+/// # let _ = engineers; }
+/// ```
+#[must_use = "a listing does nothing until sent or streamed"]
+pub struct List<T> {
+    client: OktaClient,
+    url: Url,
+    params: Vec<(&'static str, String)>,
+    _item: PhantomData<fn() -> T>,
+}
+
+impl<T> fmt::Debug for List<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("List")
+            .field("url", &self.url.as_str())
+            .field("params", &self.params)
+            .finish()
+    }
+}
+
+impl<T> List<T> {
+    pub(crate) fn new(client: OktaClient, url: Url) -> Self {
+        List {
+            client,
+            url,
+            params: Vec::new(),
+            _item: PhantomData,
+        }
+    }
+
+    fn set(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.params.retain(|(k, _)| *k != name);
+        self.params.push((name, value.into()));
+        self
+    }
+
+    /// `search`: Okta's richest query language, e.g. `profile.department eq "Eng"`
+    /// (users and groups; includes `DEPROVISIONED` users).
+    pub fn search(self, expression: impl Into<String>) -> Self {
+        self.set("search", expression)
+    }
+
+    /// `filter`: a restricted expression on a few attributes, e.g. `status eq "ACTIVE"`.
+    pub fn filter(self, expression: impl Into<String>) -> Self {
+        self.set("filter", expression)
+    }
+
+    /// `q`: a prefix match on names and email, for people pickers (no paging in Okta).
+    pub fn q(self, query: impl Into<String>) -> Self {
+        self.set("q", query)
+    }
+
+    /// `limit`: items per page (Okta's default and maximum depend on the endpoint: 200 for
+    /// users).
+    pub fn limit(self, limit: u32) -> Self {
+        self.set("limit", limit.to_string())
+    }
+
+    /// `after`: resume from a cursor ([`Page::after`], [`ItemStream::cursor`]).
+    pub fn after(self, cursor: impl Into<String>) -> Self {
+        self.set("after", cursor)
+    }
+
+    /// `sortBy`: the property to sort search results by, e.g. `profile.lastName`.
+    pub fn sort_by(self, property: impl Into<String>) -> Self {
+        self.set("sortBy", property)
+    }
+
+    /// `sortOrder`: `asc` (Okta's default) or `desc`.
+    pub fn sort_order(self, order: SortOrder) -> Self {
+        self.set("sortOrder", order.as_str())
+    }
+
+    /// Adds any other query parameter (`expand`, `fields`, ...).
+    pub fn param(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.params.push((name, value.into()));
+        self
+    }
+
+    /// The URL of the first page.
+    pub fn url(&self) -> Url {
+        let mut url = self.url.clone();
+        if !self.params.is_empty() {
+            let mut query = url.query_pairs_mut();
+            for (k, v) in &self.params {
+                query.append_pair(k, v);
+            }
+        }
+        url
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> List<T> {
+    /// Fetches the first page only.
+    pub async fn send(self) -> Result<Page<T>> {
+        let url = self.url();
+        fetch_page(&self.client, url).await
+    }
+
+    /// Every item, page after page, as a `Stream`.
+    pub fn stream(self) -> ItemStream<T> {
+        let url = self.url();
+        ItemStream::new(self.client, url)
+    }
+
+    /// Every item collected into a `Vec` (fine for small listings; prefer
+    /// [`stream`](Self::stream) for a whole org).
+    pub async fn all(self) -> Result<Vec<T>> {
+        use futures_util::TryStreamExt;
+        self.stream().try_collect().await
+    }
+}
+
+/// `sortOrder` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SortOrder {
+    /// Ascending (Okta's default).
+    Asc,
+    /// Descending.
+    Desc,
+}
+
+impl SortOrder {
+    fn as_str(self) -> &'static str {
+        match self {
+            SortOrder::Asc => "asc",
+            SortOrder::Desc => "desc",
+        }
+    }
+}
