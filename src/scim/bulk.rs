@@ -2,6 +2,7 @@
 //! split to respect the server's `maxOperations` and `maxPayloadSize`.
 
 use std::collections::HashMap;
+use std::fmt;
 
 use http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
@@ -10,7 +11,7 @@ use serde_json::Value;
 use super::client::SCIM_JSON;
 use super::error::{ScimErrorKind, error_from_response};
 use super::resource::to_body;
-use super::serde_util::opt_u64;
+use super::serde_util::{opt_u64, redacted};
 use super::{Extra, Patch, Resource, ScimClient, schema};
 use crate::transport::ApiRequest;
 use crate::{Error, Result};
@@ -50,8 +51,8 @@ impl Serialize for Bulk {
     }
 }
 
-/// One bulk operation.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One bulk operation. `Debug` hides password values in `data`.
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkOperation {
@@ -68,6 +69,18 @@ pub struct BulkOperation {
     /// The body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Value>,
+}
+
+impl fmt::Debug for BulkOperation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BulkOperation")
+            .field("method", &self.method)
+            .field("bulk_id", &self.bulk_id)
+            .field("path", &self.path)
+            .field("version", &self.version)
+            .field("data", &self.data.as_ref().map(redacted))
+            .finish()
+    }
 }
 
 fn path_for(endpoint: &str, id: Option<&str>) -> String {
@@ -356,5 +369,26 @@ impl ScimClient {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::User;
+
+    #[test]
+    fn debug_never_shows_a_password_in_operation_data() {
+        let bulk = Bulk::new()
+            .create(
+                "u1",
+                &User::new("alice").password("hunter2-bulk".to_string()),
+            )
+            .unwrap();
+        let shown = format!("{bulk:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("alice"), "{shown}");
+        let wire = serde_json::to_string(&bulk).unwrap();
+        assert!(wire.contains("hunter2-bulk"));
     }
 }

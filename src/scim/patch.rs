@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use super::filter::{AttrPath, Filter, FilterParseError};
 use super::schema;
+use super::serde_util::{is_password_path, redacted};
 use crate::{Error, Result};
 
 /// A PATCH request: a list of operations applied in order.
@@ -35,8 +36,9 @@ pub struct Patch {
     pub operations: Vec<PatchOperation>,
 }
 
-/// One PATCH operation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One PATCH operation. `Debug` hides password values (a `password` path, or a `password`
+/// attribute inside the value).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PatchOperation {
     /// `add`, `remove` or `replace`.
@@ -47,6 +49,23 @@ pub struct PatchOperation {
     /// The value (absent for `remove`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Value>,
+}
+
+impl fmt::Debug for PatchOperation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value = self.value.as_ref().map(|v| {
+            if self.path.as_deref().is_some_and(is_password_path) {
+                Value::String("[redacted]".into())
+            } else {
+                redacted(v)
+            }
+        });
+        f.debug_struct("PatchOperation")
+            .field("op", &self.op)
+            .field("path", &self.path)
+            .field("value", &value)
+            .finish()
+    }
 }
 
 /// A PATCH operation kind.
@@ -365,5 +384,36 @@ impl<'de> Deserialize<'de> for Patch {
         let operations =
             Vec::<PatchOperation>::deserialize(ops).map_err(serde::de::Error::custom)?;
         Ok(Patch { operations })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::User;
+
+    #[test]
+    fn debug_never_shows_a_password_but_the_wire_body_carries_it() {
+        let old = User::new("alice");
+        let new = User::new("alice").password("hunter2-diff".to_string());
+        let patch = Patch::diff(&old, &new)
+            .unwrap()
+            .replace("password", "hunter2-path")
+            .replace_attributes(
+                serde_json::json!({"password": "hunter2-nopath", "active": true})
+                    .as_object()
+                    .cloned()
+                    .unwrap(),
+            );
+        let shown = format!("{patch:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(
+            shown.contains("[redacted]") && shown.contains("active"),
+            "{shown}"
+        );
+        let wire = serde_json::to_string(&patch).unwrap();
+        for secret in ["hunter2-diff", "hunter2-path", "hunter2-nopath"] {
+            assert!(wire.contains(secret), "{secret} missing from {wire}");
+        }
     }
 }
