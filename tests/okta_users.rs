@@ -589,3 +589,49 @@ async fn a_next_link_to_another_origin_is_refused() {
     let err = okta.users().list().send().await.unwrap_err();
     assert!(err.to_string().contains("another origin"), "{err}");
 }
+
+#[tokio::test]
+async fn dot_ids_and_foreign_urls_are_refused_before_anything_is_sent() {
+    let org = OktaOrg::start().await;
+    let okta = org.client();
+    let before = org.request_count();
+    // The URL library drops `.`/`..` segments: `update_profile("..")` would have become
+    // `POST /api/v1/users` (a create) and `delete("..")` `DELETE /api/v1/users`.
+    for id in ["", ".", ".."] {
+        let err = okta
+            .users()
+            .update_profile(id, &serde_json::json!({"nickName": "x"}))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{id:?}: {err:?}");
+        assert!(matches!(
+            okta.users().delete(id).await,
+            Err(Error::Config(_))
+        ));
+        assert!(matches!(
+            okta.groups().remove_user("00g1", id).await,
+            Err(Error::Config(_))
+        ));
+        assert!(matches!(
+            okta.roles().unassign(Assignee::User(id), "ra1").await,
+            Err(Error::Config(_))
+        ));
+        assert!(matches!(
+            okta.groups().members(id).send().await,
+            Err(Error::Config(_))
+        ));
+        let mut stream = okta.users().groups(id).stream();
+        assert!(matches!(stream.next().await, Some(Err(Error::Config(_)))));
+        assert!(stream.next().await.is_none());
+    }
+    // send_json takes a path; an absolute URL elsewhere would carry the SSWS token there.
+    for path in ["https://evil.example/api/v1/users", "http://127.0.0.1:1/x"] {
+        let err = okta
+            .send_json(http::Method::GET, path, None)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("relative to the org"), "{err}");
+    }
+    assert_eq!(org.request_count(), before, "nothing reached the org");
+    assert_eq!(org.user_count(), 0);
+}

@@ -366,6 +366,13 @@ impl OktaClient {
             .org
             .join(path.trim_start_matches('/'))
             .map_err(|e| Error::config(format!("invalid path {path:?}: {e}")))?;
+        // An absolute URL in `path` would take the org's credentials to another host.
+        if url.origin() != self.inner.org.origin() {
+            return Err(Error::config(format!(
+                "send_json takes a path relative to the org, not a URL on another origin ({})",
+                crate::error::display_url(&url)
+            )));
+        }
         let mut request = ApiRequest::new(method, url);
         if let Some(body) = body {
             request = request.json(body)?;
@@ -377,13 +384,26 @@ impl OktaClient {
         response.json()
     }
 
-    /// The URL of `api/v1/<segments...>`, each segment percent-encoded.
-    pub(crate) fn api_url(&self, segments: &[&str]) -> Url {
-        let mut url = self.inner.org.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().push("api").push("v1").extend(segments);
+    /// The URL of `api/v1/<segments...>`, each segment percent-encoded. An empty, `.` or
+    /// `..` segment (an id such as `".."`) is refused: the URL library drops dot segments,
+    /// so `update_profile("..", ..)` would otherwise become `POST /api/v1/users`, a create.
+    pub(crate) fn api_url(&self, segments: &[&str]) -> Result<Url> {
+        if let Some(bad) = segments
+            .iter()
+            .find(|s| s.is_empty() || **s == "." || **s == "..")
+        {
+            return Err(Error::config(format!(
+                "{bad:?} is not a valid Okta id or login"
+            )));
         }
-        url
+        let mut url = self.inner.org.clone();
+        url.path_segments_mut()
+            .map_err(|_| Error::config("the org URL cannot take path segments"))?
+            .pop_if_empty()
+            .push("api")
+            .push("v1")
+            .extend(segments);
+        Ok(url)
     }
 
     /// Sends with the client's credentials; a non-2xx answer becomes an error (an Okta error
@@ -513,9 +533,12 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(
-            c.api_url(&["users", "a/b@example.com"]).as_str(),
+            c.api_url(&["users", "a/b@example.com"]).unwrap().as_str(),
             "https://my-org.okta.com/api/v1/users/a%2Fb@example.com"
         );
+        for bad in ["", ".", ".."] {
+            assert!(c.api_url(&["users", bad]).is_err(), "{bad:?}");
+        }
         assert!(!format!("{c:?}").contains("\"t\""));
     }
 }

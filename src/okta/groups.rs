@@ -24,7 +24,7 @@ impl Groups {
         Groups { client }
     }
 
-    fn url(&self, segments: &[&str]) -> url::Url {
+    fn url(&self, segments: &[&str]) -> Result<url::Url> {
         let mut all = vec!["groups"];
         all.extend_from_slice(segments);
         self.client.api_url(&all)
@@ -38,7 +38,7 @@ impl Groups {
 
     /// `GET /api/v1/groups/{groupId}`.
     pub async fn get(&self, group_id: &str) -> Result<Group> {
-        self.client.get(self.url(&[group_id])).await
+        self.client.get(self.url(&[group_id])?).await
     }
 
     /// `POST /api/v1/groups`: creates an `OKTA_GROUP`.
@@ -51,21 +51,25 @@ impl Groups {
     /// ```
     pub async fn create(&self, profile: &GroupProfile) -> Result<Group> {
         self.client
-            .send_body(Method::POST, self.url(&[]), &ProfileBody { profile })
+            .send_body(Method::POST, self.url(&[])?, &ProfileBody { profile })
             .await
     }
 
     /// `PUT /api/v1/groups/{groupId}`: replaces the profile of an `OKTA_GROUP`.
     pub async fn replace(&self, group_id: &str, profile: &GroupProfile) -> Result<Group> {
         self.client
-            .send_body(Method::PUT, self.url(&[group_id]), &ProfileBody { profile })
+            .send_body(
+                Method::PUT,
+                self.url(&[group_id])?,
+                &ProfileBody { profile },
+            )
             .await
     }
 
     /// `DELETE /api/v1/groups/{groupId}`.
     pub async fn delete(&self, group_id: &str) -> Result<()> {
         self.client
-            .send_empty(Method::DELETE, self.url(&[group_id]))
+            .send_empty(Method::DELETE, self.url(&[group_id])?)
             .await
     }
 
@@ -82,14 +86,14 @@ impl Groups {
     /// `PUT /api/v1/groups/{groupId}/users/{userId}`: adds a user (idempotent).
     pub async fn add_user(&self, group_id: &str, user_id: &str) -> Result<()> {
         self.client
-            .send_empty(Method::PUT, self.url(&[group_id, "users", user_id]))
+            .send_empty(Method::PUT, self.url(&[group_id, "users", user_id])?)
             .await
     }
 
     /// `DELETE /api/v1/groups/{groupId}/users/{userId}`: removes a user.
     pub async fn remove_user(&self, group_id: &str, user_id: &str) -> Result<()> {
         self.client
-            .send_empty(Method::DELETE, self.url(&[group_id, "users", user_id]))
+            .send_empty(Method::DELETE, self.url(&[group_id, "users", user_id])?)
             .await
     }
 }

@@ -8,7 +8,7 @@ use url::Url;
 
 use super::client::OktaClient;
 use super::paging::{ItemStream, Page, fetch_page};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// A listing to send: `search`, `filter`, `q`, `limit`, `after`, `sortBy`, `sortOrder`.
 ///
@@ -29,6 +29,8 @@ use crate::error::Result;
 pub struct List<T> {
     client: OktaClient,
     url: Url,
+    /// Why the listing cannot be sent (an invalid id in its path); reported on send.
+    invalid: Option<Error>,
     params: Vec<(&'static str, String)>,
     _item: PhantomData<fn() -> T>,
 }
@@ -43,10 +45,15 @@ impl<T> fmt::Debug for List<T> {
 }
 
 impl<T> List<T> {
-    pub(crate) fn new(client: OktaClient, url: Url) -> Self {
+    pub(crate) fn new(client: OktaClient, url: Result<Url>) -> Self {
+        let (url, invalid) = match url {
+            Ok(url) => (url, None),
+            Err(e) => (client.org_url().clone(), Some(e)),
+        };
         List {
             client,
             url,
+            invalid,
             params: Vec::new(),
             _item: PhantomData,
         }
@@ -117,12 +124,18 @@ impl<T> List<T> {
 impl<T: DeserializeOwned + Send + 'static> List<T> {
     /// Fetches the first page only.
     pub async fn send(self) -> Result<Page<T>> {
+        if let Some(e) = self.invalid {
+            return Err(e);
+        }
         let url = self.url();
         fetch_page(&self.client, url).await
     }
 
     /// Every item, page after page, as a `Stream`.
     pub fn stream(self) -> ItemStream<T> {
+        if let Some(e) = self.invalid {
+            return ItemStream::failed(self.client, e);
+        }
         let url = self.url();
         ItemStream::new(self.client, url)
     }

@@ -319,6 +319,19 @@ impl<T> ItemStream<T> {
         }
     }
 
+    /// A stream that yields `error` once and ends.
+    pub(crate) fn failed(client: OktaClient, error: Error) -> Self {
+        ItemStream {
+            client,
+            buffer: VecDeque::new(),
+            current: None,
+            next: None,
+            pending: Some(Box::pin(async move { Err(error) })),
+            done: false,
+            pages: 0,
+        }
+    }
+
     /// Where to resume this listing with `.after(cursor)`: the `after` of the next page when
     /// every fetched item has been yielded, otherwise the `after` of the page being read (its
     /// first items may then be seen twice: resume is at-least-once). `None` when the listing

@@ -78,7 +78,7 @@ impl<'a> IntoFuture for AssignRole<'a> {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             let [kind, id] = self.assignee.segments();
-            let mut url = self.roles.client.api_url(&[kind, id, "roles"]);
+            let mut url = self.roles.client.api_url(&[kind, id, "roles"])?;
             if self.disable_notifications {
                 url.query_pairs_mut()
                     .append_pair("disableNotifications", "true");
@@ -102,7 +102,7 @@ impl Roles {
         Roles { client }
     }
 
-    fn url(&self, assignee: Assignee<'_>, assignment_id: Option<&str>) -> url::Url {
+    fn url(&self, assignee: Assignee<'_>, assignment_id: Option<&str>) -> Result<url::Url> {
         let [kind, id] = assignee.segments();
         match assignment_id {
             Some(a) => self.client.api_url(&[kind, id, "roles", a]),
@@ -112,7 +112,7 @@ impl Roles {
 
     /// `GET /api/v1/{users|groups}/{id}/roles`: the roles assigned.
     pub async fn list(&self, assignee: Assignee<'_>) -> Result<Vec<RoleAssignment>> {
-        self.client.get(self.url(assignee, None)).await
+        self.client.get(self.url(assignee, None)?).await
     }
 
     /// The roles assigned to a user.
@@ -148,14 +148,14 @@ impl Roles {
     /// `GET /api/v1/{users|groups}/{id}/roles/{roleAssignmentId}`.
     pub async fn get(&self, assignee: Assignee<'_>, assignment_id: &str) -> Result<RoleAssignment> {
         self.client
-            .get(self.url(assignee, Some(assignment_id)))
+            .get(self.url(assignee, Some(assignment_id))?)
             .await
     }
 
     /// `DELETE /api/v1/{users|groups}/{id}/roles/{roleAssignmentId}`.
     pub async fn unassign(&self, assignee: Assignee<'_>, assignment_id: &str) -> Result<()> {
         self.client
-            .send_empty(Method::DELETE, self.url(assignee, Some(assignment_id)))
+            .send_empty(Method::DELETE, self.url(assignee, Some(assignment_id))?)
             .await
     }
 

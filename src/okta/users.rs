@@ -56,7 +56,7 @@ impl<P> Users<P> {
         }
     }
 
-    fn url(&self, segments: &[&str]) -> Url {
+    fn url(&self, segments: &[&str]) -> Result<Url> {
         let mut all = vec!["users"];
         all.extend_from_slice(segments);
         self.client.api_url(&all)
@@ -80,7 +80,7 @@ impl<P> Users<P> {
         self.client
             .send_empty(
                 Method::POST,
-                self.url(&[user_id, "lifecycle", "deactivate"]),
+                self.url(&[user_id, "lifecycle", "deactivate"])?,
             )
             .await
     }
@@ -88,7 +88,7 @@ impl<P> Users<P> {
     /// `POST .../lifecycle/activate`: activates a `STAGED` or `DEPROVISIONED` user. With
     /// `send_email = false` Okta returns the activation link and token instead of mailing them.
     pub async fn activate(&self, user_id: &str, send_email: bool) -> Result<ActivationToken> {
-        let mut url = self.url(&[user_id, "lifecycle", "activate"]);
+        let mut url = self.url(&[user_id, "lifecycle", "activate"])?;
         flag(&mut url, "sendEmail", send_email);
         self.client.send_for(Method::POST, url).await
     }
@@ -96,7 +96,7 @@ impl<P> Users<P> {
     /// `POST .../lifecycle/reactivate`: a new activation for a `PROVISIONED` user who never
     /// finished activating.
     pub async fn reactivate(&self, user_id: &str, send_email: bool) -> Result<ActivationToken> {
-        let mut url = self.url(&[user_id, "lifecycle", "reactivate"]);
+        let mut url = self.url(&[user_id, "lifecycle", "reactivate"])?;
         flag(&mut url, "sendEmail", send_email);
         self.client.send_for(Method::POST, url).await
     }
@@ -104,21 +104,24 @@ impl<P> Users<P> {
     /// `POST .../lifecycle/suspend`: `ACTIVE` → `SUSPENDED`.
     pub async fn suspend(&self, user_id: &str) -> Result<()> {
         self.client
-            .send_empty(Method::POST, self.url(&[user_id, "lifecycle", "suspend"]))
+            .send_empty(Method::POST, self.url(&[user_id, "lifecycle", "suspend"])?)
             .await
     }
 
     /// `POST .../lifecycle/unsuspend`: `SUSPENDED` → `ACTIVE`.
     pub async fn unsuspend(&self, user_id: &str) -> Result<()> {
         self.client
-            .send_empty(Method::POST, self.url(&[user_id, "lifecycle", "unsuspend"]))
+            .send_empty(
+                Method::POST,
+                self.url(&[user_id, "lifecycle", "unsuspend"])?,
+            )
             .await
     }
 
     /// `POST .../lifecycle/unlock`: `LOCKED_OUT` → `ACTIVE`.
     pub async fn unlock(&self, user_id: &str) -> Result<()> {
         self.client
-            .send_empty(Method::POST, self.url(&[user_id, "lifecycle", "unlock"]))
+            .send_empty(Method::POST, self.url(&[user_id, "lifecycle", "unlock"])?)
             .await
     }
 
@@ -129,7 +132,7 @@ impl<P> Users<P> {
         user_id: &str,
         send_email: bool,
     ) -> Result<ResetPasswordToken> {
-        let mut url = self.url(&[user_id, "lifecycle", "reset_password"]);
+        let mut url = self.url(&[user_id, "lifecycle", "reset_password"])?;
         flag(&mut url, "sendEmail", send_email);
         self.client.send_for(Method::POST, url).await
     }
@@ -139,7 +142,7 @@ impl<P> Users<P> {
     /// [`deactivate_and_delete`](Self::deactivate_and_delete) to do both.
     pub async fn delete(&self, user_id: &str) -> Result<()> {
         self.client
-            .send_empty(Method::DELETE, self.url(&[user_id]))
+            .send_empty(Method::DELETE, self.url(&[user_id])?)
             .await
     }
 }
@@ -147,13 +150,13 @@ impl<P> Users<P> {
 impl<P: DeserializeOwned + Send + 'static> Users<P> {
     /// `GET /api/v1/users/{idOrLogin}`: by id (`00u...`) or by login.
     pub async fn get(&self, id_or_login: &str) -> Result<User<P>> {
-        self.client.get(self.url(&[id_or_login])).await
+        self.client.get(self.url(&[id_or_login])?).await
     }
 
     /// `POST .../lifecycle/expire_password`: the user must change the password at next
     /// sign-in (`PASSWORD_EXPIRED`).
     pub async fn expire_password(&self, user_id: &str) -> Result<User<P>> {
-        let url = self.url(&[user_id, "lifecycle", "expire_password"]);
+        let url = self.url(&[user_id, "lifecycle", "expire_password"])?;
         self.client
             .send(ApiRequest::new(Method::POST, url))
             .await?
@@ -163,7 +166,7 @@ impl<P: DeserializeOwned + Send + 'static> Users<P> {
     /// Deletes a user whatever its status: deactivates it first unless it is already
     /// `DEPROVISIONED`, then deletes it (two or three requests).
     pub async fn deactivate_and_delete(&self, user_id: &str) -> Result<()> {
-        let user: User<serde_json::Value> = self.client.get(self.url(&[user_id])).await?;
+        let user: User<serde_json::Value> = self.client.get(self.url(&[user_id])?).await?;
         if user.status != UserStatus::Deprovisioned {
             self.deactivate(user_id).await?;
         }
@@ -175,7 +178,7 @@ impl<P: Serialize + DeserializeOwned + Send + 'static> Users<P> {
     /// `POST /api/v1/users?activate=..[&nextLogin=changePassword]`: creates a user, with or
     /// without a password. See [`CreateUser`] for the options.
     pub async fn create(&self, user: &CreateUser<P>) -> Result<User<P>> {
-        let mut url = self.url(&[]);
+        let mut url = self.url(&[])?;
         flag(&mut url, "activate", user.activate);
         if user.change_password_at_next_login {
             url.query_pairs_mut()
@@ -188,7 +191,7 @@ impl<P: Serialize + DeserializeOwned + Send + 'static> Users<P> {
     /// cleared).
     pub async fn replace(&self, user_id: &str, profile: &P) -> Result<User<P>> {
         self.client
-            .send_body(Method::PUT, self.url(&[user_id]), &ProfileBody { profile })
+            .send_body(Method::PUT, self.url(&[user_id])?, &ProfileBody { profile })
             .await
     }
 }
@@ -212,7 +215,7 @@ impl<P: DeserializeOwned + Send + 'static> Users<P> {
         self.client
             .send_body(
                 Method::POST,
-                self.url(&[user_id]),
+                self.url(&[user_id])?,
                 &ProfileBody { profile: changes },
             )
             .await
