@@ -95,6 +95,22 @@ proptest! {
     fn the_parser_never_panics(s in "[ -~]{0,40}") {
         let _ = Filter::parse(&s);
     }
+
+    /// Non-ASCII input too: the mock server parses whatever a client sends.
+    #[test]
+    fn the_parser_never_panics_on_unicode(s in "(urn|[ -~]|é|名|🙂){0,20}") {
+        let _ = Filter::parse(&s);
+        let _ = scimkit::scim::PatchPath::parse(&s);
+        let _ = scimkit::scim::AttrPath::parse(&s);
+    }
+}
+
+#[test]
+fn a_multibyte_character_at_byte_four_is_an_error_not_a_panic() {
+    // "abcé": byte 4 falls inside 'é'; slicing [..4] panicked.
+    assert!(Filter::parse("abc\u{e9}x eq 1").is_err());
+    assert!(Filter::parse("abc\u{e9} pr").is_err());
+    assert!(scimkit::scim::AttrPath::parse("urn\u{e9}:x").is_err());
 }
 
 #[test]

@@ -254,7 +254,12 @@ fn valid_name(name: &str) -> bool {
 }
 
 pub(crate) fn parse_attr_path(text: &str, pos: usize) -> Result<AttrPath, FilterParseError> {
-    let (urn, rest) = if text.len() > 4 && text[..4].eq_ignore_ascii_case("urn:") {
+    // `get`, not indexing: byte 4 may fall inside a multi-byte character.
+    let (urn, rest) = if text.len() > 4
+        && text
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
+    {
         match text.rfind(':') {
             Some(i) if i + 1 < text.len() => (Some(text[..i].to_owned()), &text[i + 1..]),
             _ => return err(pos, format!("invalid attribute path {text:?}")),
