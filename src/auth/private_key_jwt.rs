@@ -198,10 +198,11 @@ fn pem_block(pem: &str) -> Result<(String, Vec<u8>)> {
     let label = rest[..label_end].to_owned();
     let body_start = label_end + 5;
     let end_marker = format!("-----END {label}-----");
-    let body_end = rest
+    let body = rest.get(body_start..).unwrap_or_default();
+    let body_end = body
         .find(&end_marker)
         .ok_or_else(|| Error::config(format!("malformed PEM: no {end_marker:?} line")))?;
-    let body: String = rest[body_start..body_end]
+    let body: String = body[..body_end]
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect();
@@ -473,6 +474,10 @@ mod tests {
                 .contains("CERTIFICATE")
         );
         assert!(PrivateKeyJwt::from_jwk(r#"{"kty":"OKP"}"#).is_err());
+        // The END line overlapping the BEGIN line used to slice backwards and panic.
+        for broken in ["-----BEGIN X-----END X-----", "-----BEGIN PRIVATE KEY-----"] {
+            assert!(PrivateKeyJwt::from_pem(broken).is_err(), "{broken}");
+        }
     }
 
     #[test]
