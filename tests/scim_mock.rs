@@ -737,3 +737,32 @@ async fn a_429_mid_stream_is_waited_out_and_paging_continues() {
         clock.sleeps()
     );
 }
+
+#[tokio::test]
+async fn dot_ids_never_reach_the_collection() {
+    let (server, scim) = setup().await;
+    scim.users().create(&User::new("keep-me")).await.unwrap();
+    server.clear_requests();
+    // The URL library drops `.`/`..` segments: `delete("..")` was `DELETE /Users`.
+    for id in ["", ".", ".."] {
+        assert!(
+            matches!(scim.users().delete(id).await, Err(Error::Config(_))),
+            "{id:?}"
+        );
+        assert!(
+            matches!(scim.users().get(id).await, Err(Error::Config(_))),
+            "{id:?}"
+        );
+        assert!(matches!(
+            scim.users()
+                .patch(id, &Patch::new().replace("active", false))
+                .await,
+            Err(Error::Config(_))
+        ));
+    }
+    assert_eq!(server.request_count(), 0);
+    assert_eq!(
+        scim.users().list().send().await.unwrap().total_results,
+        Some(1)
+    );
+}

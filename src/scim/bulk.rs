@@ -86,9 +86,27 @@ impl fmt::Debug for BulkOperation {
 fn path_for(endpoint: &str, id: Option<&str>) -> String {
     let endpoint = endpoint.trim_matches('/');
     match id {
-        Some(id) => format!("/{endpoint}/{id}"),
+        Some(id) => format!("/{endpoint}/{}", encode_segment(id)),
         None => format!("/{endpoint}"),
     }
+}
+
+/// Percent-encodes an id as one path segment (RFC 3986 `segment`): a `/`, `?`, `#` or a
+/// lone `.`/`..` in an id must not reach another resource.
+fn encode_segment(id: &str) -> String {
+    use std::fmt::Write;
+    if id == "." || id == ".." {
+        return id.replace('.', "%2E");
+    }
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~:@!$&'()*+,;=".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
 }
 
 impl Bulk {
@@ -376,6 +394,23 @@ impl ScimClient {
 mod tests {
     use super::*;
     use crate::scim::User;
+
+    #[test]
+    fn ids_are_one_path_segment() {
+        let bulk = Bulk::new()
+            .delete::<User>("a/../../Groups/x?y#z")
+            .delete::<User>("..")
+            .delete::<User>("bulkId:u1");
+        let paths: Vec<&str> = bulk.operations.iter().map(|o| o.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/Users/a%2F..%2F..%2FGroups%2Fx%3Fy%23z",
+                "/Users/%2E%2E",
+                "/Users/bulkId:u1"
+            ]
+        );
+    }
 
     #[test]
     fn debug_never_shows_a_password_in_operation_data() {

@@ -269,8 +269,10 @@ impl ScimClient {
 
     /// The base URL joined with an endpoint and a resource id; the id is one encoded segment.
     pub(crate) fn resource_url(&self, endpoint: &str, id: &str) -> Result<Url> {
-        if id.is_empty() {
-            return Err(Error::config("a resource id must not be empty"));
+        // The URL library drops `.` and `..` segments: `delete("..")` would be
+        // `DELETE /Users`, the whole collection.
+        if id.is_empty() || id == "." || id == ".." {
+            return Err(Error::config(format!("{id:?} is not a valid resource id")));
         }
         let mut url = self.url(&[endpoint])?;
         url.path_segments_mut()
