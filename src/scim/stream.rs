@@ -123,7 +123,10 @@ impl<T: Resource> ResourceStream<T> {
             }
         } else {
             StreamPosition::Index {
-                start_index: self.next_start - self.buffer.len() as u64,
+                start_index: self
+                    .next_start
+                    .saturating_sub(self.buffer.len() as u64)
+                    .max(1),
             }
         }
     }
@@ -176,7 +179,7 @@ impl<T: Resource> ResourceStream<T> {
         } else {
             self.buffer = page.resources.into();
             self.consumed = 0;
-            self.next_start += returned;
+            self.next_start = self.next_start.saturating_add(returned);
             if self.total.is_some_and(|total| self.next_start > total) {
                 self.last_page = true;
             }
