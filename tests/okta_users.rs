@@ -635,3 +635,36 @@ async fn dot_ids_and_foreign_urls_are_refused_before_anything_is_sent() {
     assert_eq!(org.request_count(), before, "nothing reached the org");
     assert_eq!(org.user_count(), 0);
 }
+
+#[tokio::test]
+async fn a_next_link_back_to_the_same_page_ends_the_stream() {
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let user = serde_json::json!({"id": "00u1", "status": "ACTIVE", "profile": {"login": "a@x"}});
+    Mock::given(path("/api/v1/users"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!([user]))
+                .insert_header("link", "</api/v1/users?limit=1>; rel=\"next\""),
+        )
+        .mount(&server)
+        .await;
+    let okta = scimkit::okta::OktaClient::builder()
+        .org(server.uri())
+        .unwrap()
+        .api_token("t".to_string())
+        .build()
+        .unwrap();
+    let users: Vec<_> = okta
+        .users()
+        .list()
+        .limit(1)
+        .stream()
+        .take(10)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(users.len(), 1, "the looping link is not followed");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}

@@ -386,7 +386,9 @@ impl<T: DeserializeOwned + Send + 'static> Stream for ItemStream<T> {
                         Ok(page) => {
                             this.pages += 1;
                             this.current = this.next.take();
-                            this.next = page.next;
+                            // A next link back to the page just read would loop forever,
+                            // yielding the same items again and again.
+                            this.next = page.next.filter(|n| Some(n) != this.current.as_ref());
                             this.buffer.extend(page.items);
                         }
                         Err(err) => {
