@@ -69,8 +69,16 @@ pub fn normalize_org_url(input: &str) -> Result<Url> {
     } else {
         format!("https://{trimmed}")
     };
+    // What the caller typed, without any `user:password@` part, for error messages.
+    let shown = match trimmed.rsplit_once('@') {
+        Some((before, after)) => match before.split_once("://") {
+            Some((scheme, _)) => format!("{scheme}://***@{after}"),
+            None => format!("***@{after}"),
+        },
+        None => trimmed.to_owned(),
+    };
     let mut url = Url::parse(&with_scheme)
-        .map_err(|e| Error::config(format!("the Okta org URL {trimmed:?} is not a URL: {e}")))?;
+        .map_err(|e| Error::config(format!("the Okta org URL {shown:?} is not a URL: {e}")))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::config(
             "the Okta org URL must not carry a user name or password; pass the API token with api_token(..)",
@@ -85,7 +93,7 @@ pub fn normalize_org_url(input: &str) -> Result<Url> {
     url.set_fragment(None);
     let host = url
         .host_str()
-        .ok_or_else(|| Error::config(format!("the Okta org URL {trimmed:?} has no host")))?
+        .ok_or_else(|| Error::config(format!("the Okta org URL {shown:?} has no host")))?
         .to_ascii_lowercase();
     for domain in OKTA_DOMAINS {
         if let Some(sub) = host.strip_suffix(&format!(".{domain}"))
@@ -204,6 +212,12 @@ impl OktaClientBuilder {
     /// Authenticates with any [`Authenticator`] (e.g. a [`ClientCredentials`] you built).
     pub fn auth(mut self, auth: impl Authenticator + 'static) -> Self {
         self.credentials = Some(Credentials::Auth(Arc::new(auth)));
+        self
+    }
+
+    /// Authenticates with a shared [`Authenticator`] (as [`ScimClientBuilder::shared_auth`](crate::scim::ScimClientBuilder::shared_auth)).
+    pub fn shared_auth(mut self, auth: SharedAuthenticator) -> Self {
+        self.credentials = Some(Credentials::Auth(auth));
         self
     }
 
@@ -501,6 +515,12 @@ mod tests {
                 .contains("give just the org: https://my-org.okta.com")
         );
         assert!(err("https://u:p@my-org.okta.com").contains("api_token"));
+        // A refused URL never echoes a password it carried.
+        let bad_port = err("https://admin:hunter2@my-org.okta.com:99999");
+        assert!(
+            bad_port.contains("not a URL") && !bad_port.contains("hunter2"),
+            "{bad_port}"
+        );
         assert!(err("my org").contains("letters, digits"));
         assert!(err("").contains("org name"));
         assert!(err("https://my-org.okta.com/?a=b").contains("query"));
