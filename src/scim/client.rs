@@ -178,6 +178,12 @@ impl ScimClient {
         &self.inner.transport
     }
 
+    /// The `X-Rate-Limit-*` values of the most recent response that carried them (as
+    /// [`OktaClient::last_rate_limit`](crate::okta::OktaClient::last_rate_limit)).
+    pub fn last_rate_limit(&self) -> Option<crate::transport::RateLimit> {
+        self.inner.transport.last_rate_limit()
+    }
+
     /// Operations on `/Users`.
     pub fn users(&self) -> Resources<User> {
         self.resources()

@@ -8,6 +8,7 @@ use super::{AttrPath, CompareOp, Filter};
 
 /// A filter or path that does not follow the grammar.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FilterParseError {
     /// What was wrong.
     pub message: String,
