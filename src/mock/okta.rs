@@ -40,12 +40,21 @@ pub const MOCK_API_TOKEN: &str = "00mock-okta-api-token";
 /// assert_eq!(org.api_token(), "00my-test-token");
 /// # }
 /// ```
-#[derive(Debug)]
 pub struct OktaOrgBuilder {
     api_token: String,
     rate_limit: Option<(u32, Duration)>,
     clock: Arc<dyn Clock>,
     record_requests: bool,
+}
+
+impl std::fmt::Debug for OktaOrgBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OktaOrgBuilder")
+            .field("api_token", &"[redacted]")
+            .field("rate_limit", &self.rate_limit)
+            .field("record_requests", &self.record_requests)
+            .finish_non_exhaustive()
+    }
 }
 
 impl OktaOrgBuilder {

@@ -103,7 +103,6 @@ pub(crate) struct Config {
 }
 
 /// Builds a [`ScimServer`]; every setting has a default.
-#[derive(Debug)]
 pub struct ScimServerBuilder {
     bearer: Option<String>,
     validator: Option<TokenValidator>,
@@ -115,6 +114,23 @@ pub struct ScimServerBuilder {
     patch_no_content: bool,
     content_type: &'static str,
     record_requests: bool,
+}
+
+impl fmt::Debug for ScimServerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScimServerBuilder")
+            .field("bearer", &self.bearer.as_ref().map(|_| "[redacted]"))
+            .field("token_server", &self.validator.is_some())
+            .field("max_results", &self.max_results)
+            .field("bulk_max_operations", &self.bulk_max_operations)
+            .field("bulk_max_payload", &self.bulk_max_payload)
+            .field("cursor_paging", &self.cursor_paging)
+            .field("etags", &self.etags)
+            .field("patch_no_content", &self.patch_no_content)
+            .field("content_type", &self.content_type)
+            .field("record_requests", &self.record_requests)
+            .finish()
+    }
 }
 
 impl Default for ScimServerBuilder {
