@@ -470,3 +470,18 @@ async fn patch_refused_when_the_server_says_it_has_none() {
         "no PATCH was sent"
     );
 }
+
+#[test]
+fn a_base_url_with_credentials_is_refused_and_never_shown() {
+    let builder = ScimClient::builder()
+        .base_url("https://scim:hunter2@pam.example.com/scim/v2?token=abc")
+        .auth(BearerToken::new("t".to_string()));
+    let shown = format!("{builder:?}");
+    assert!(
+        !shown.contains("hunter2") && !shown.contains("abc"),
+        "{shown}"
+    );
+    let err = builder.build().unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    assert!(err.to_string().contains("auth(..)") && !err.to_string().contains("hunter2"));
+}

@@ -17,6 +17,7 @@ use super::query::ListRequest;
 use super::resource::to_body;
 use super::{Filter, Group, Member, Patch, PatchPath, Resource, User};
 use crate::auth::{Authenticator, SharedAuthenticator};
+use crate::error::display_url;
 use crate::transport::{ApiRequest, Response, Transport};
 use crate::{Error, Result};
 
@@ -46,8 +47,12 @@ pub struct ScimClientBuilder {
 
 impl fmt::Debug for ScimClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Shown without user info or query: they may hold credentials.
+        let base_url = self.base_url.as_deref().map(|raw| {
+            Url::parse(raw).map_or_else(|_| "[unparsable]".to_owned(), |u| display_url(&u))
+        });
         f.debug_struct("ScimClientBuilder")
-            .field("base_url", &self.base_url)
+            .field("base_url", &base_url)
             .field("auth", &self.auth)
             .finish_non_exhaustive()
     }
@@ -95,6 +100,14 @@ impl ScimClientBuilder {
             .base_url
             .ok_or_else(|| Error::config("ScimClient needs a base_url"))?;
         let mut base = transport.check_url(&raw)?;
+        if !base.username().is_empty() || base.password().is_some() {
+            // reqwest would send them as Basic credentials, and the base URL is shown in
+            // Debug output and errors.
+            return Err(Error::config(format!(
+                "the SCIM base URL must not carry a user name or password ({}); pass credentials with auth(..)",
+                display_url(&base)
+            )));
+        }
         if base.cannot_be_a_base() {
             return Err(Error::config(format!("{raw:?} cannot be a base URL")));
         }
