@@ -282,6 +282,7 @@ pub(crate) async fn fetch_page<T: DeserializeOwned>(
 /// # #[cfg(not(feature = "mock"))]
 /// # fn main() {}
 /// ```
+#[must_use = "streams do nothing unless polled"]
 pub struct ItemStream<T> {
     client: OktaClient,
     buffer: VecDeque<T>,

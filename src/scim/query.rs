@@ -52,6 +52,7 @@ pub struct Query {
 /// # let _ = page; Ok(()) }
 /// ```
 #[derive(Debug)]
+#[must_use = "a list request does nothing until sent or streamed"]
 pub struct ListRequest<T> {
     pub(crate) resources: Resources<T>,
     pub(crate) query: Query,

@@ -45,6 +45,7 @@ pub enum StreamPosition {
 /// none. At most one page is buffered; dropping the stream cancels the request in flight
 /// and no further page is asked for. After an error the stream ends; its
 /// [`position`](Self::position) tells where to resume.
+#[must_use = "streams do nothing unless polled"]
 pub struct ResourceStream<T> {
     resources: Resources<T>,
     query: Query,
