@@ -106,6 +106,26 @@ proptest! {
 }
 
 #[test]
+fn array_and_object_values_render_as_one_string_literal() {
+    let untrusted = json!({"x": "\" or userName pr or \"", "y": [") or (id pr"]});
+    for value in [untrusted.clone(), json!([untrusted])] {
+        let f = Filter::attr("userName").eq(value);
+        let parsed = Filter::parse(&f.to_string()).unwrap();
+        assert!(
+            matches!(
+                &parsed,
+                Filter::Compare {
+                    value: serde_json::Value::String(_),
+                    ..
+                }
+            ),
+            "{f} parsed as {parsed:?}"
+        );
+        assert!(!parsed.matches_json(&json!({"userName": "alice", "id": "1"})));
+    }
+}
+
+#[test]
 fn a_multibyte_character_at_byte_four_is_an_error_not_a_panic() {
     // "abcé": byte 4 falls inside 'é'; slicing [..4] panicked.
     assert!(Filter::parse("abc\u{e9}x eq 1").is_err());

@@ -310,9 +310,17 @@ impl std::ops::Not for Filter {
 impl fmt::Display for Filter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Filter::Compare { path, op, value } => {
-                write!(f, "{path} {} {value}", op.as_str())
-            }
+            Filter::Compare { path, op, value } => match value {
+                // The grammar has no array or object literals; render one as a string
+                // literal so that any value, however built, stays one literal.
+                Value::Array(_) | Value::Object(_) => write!(
+                    f,
+                    "{path} {} {}",
+                    op.as_str(),
+                    Value::String(value.to_string())
+                ),
+                _ => write!(f, "{path} {} {value}", op.as_str()),
+            },
             Filter::Present(path) => write!(f, "{path} pr"),
             Filter::And(l, r) => {
                 l.fmt_child(f, matches!(**l, Filter::Or(..)))?;
