@@ -126,6 +126,16 @@ fn array_and_object_values_render_as_one_string_literal() {
 }
 
 #[test]
+fn a_filter_with_thousands_of_terms_is_refused_not_a_stack_overflow() {
+    // 5,000 terms used to abort the process (stack overflow) in drop/display/eval.
+    let huge = vec!["a pr"; 5000].join(" and ");
+    let err = Filter::parse(&huge).unwrap_err();
+    assert!(err.message.contains("at most"), "{err}");
+    let fine = vec![r#"id eq "x""#; 200].join(" or ");
+    assert!(Filter::parse(&fine).is_ok());
+}
+
+#[test]
 fn a_multibyte_character_at_byte_four_is_an_error_not_a_panic() {
     // "abcé": byte 4 falls inside 'é'; slicing [..4] panicked.
     assert!(Filter::parse("abc\u{e9}x eq 1").is_err());

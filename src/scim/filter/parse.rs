@@ -55,6 +55,8 @@ struct Lexer<'a> {
     text: &'a str,
     pos: usize,
     peeked: Option<(usize, Tok)>,
+    /// Attribute expressions parsed so far (see [`MAX_TERMS`]).
+    terms: usize,
 }
 
 impl<'a> Lexer<'a> {
@@ -63,6 +65,7 @@ impl<'a> Lexer<'a> {
             text,
             pos: 0,
             peeked: None,
+            terms: 0,
         }
     }
 
@@ -138,6 +141,12 @@ pub(crate) fn parse_filter(text: &str) -> Result<Filter, FilterParseError> {
 
 const MAX_DEPTH: usize = 64;
 
+/// The most attribute expressions one filter may hold. `a pr and a pr and ...` builds a
+/// left-deep tree whose drop, display and evaluation recurse once per term: a few thousand
+/// terms (a 40 kB filter) overflowed the stack and aborted the process, e.g. the mock
+/// server's, on a client's input.
+const MAX_TERMS: usize = 256;
+
 fn is_word(tok: Option<&(usize, Tok)>, word: &str) -> bool {
     matches!(tok, Some((_, Tok::Word(w))) if w.eq_ignore_ascii_case(word))
 }
@@ -192,6 +201,10 @@ fn parse_unary(lx: &mut Lexer<'_>, depth: usize) -> Result<Filter, FilterParseEr
             Ok(Filter::Not(Box::new(parse_group(lx, depth)?)))
         }
         Tok::Word(w) => {
+            lx.terms += 1;
+            if lx.terms > MAX_TERMS {
+                return err(pos, format!("a filter may hold at most {MAX_TERMS} terms"));
+            }
             lx.next()?;
             let path = parse_attr_path(&w, pos)?;
             parse_after_path(lx, path, depth)
