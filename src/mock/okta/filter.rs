@@ -184,6 +184,17 @@ pub(crate) fn parse(input: &str) -> Result<Expr, String> {
     if tokens.is_empty() {
         return Err("empty expression".into());
     }
+    // The parser recurses per '(' and 'not', and a long and/or chain builds a left-deep tree
+    // that recurses on drop and evaluation: bound both so no input can overflow the stack.
+    let nesting = tokens
+        .iter()
+        .filter(|t| {
+            matches!(t, Token::Open) || matches!(t, Token::Word(w) if w.eq_ignore_ascii_case("not"))
+        })
+        .count();
+    if nesting > 64 || tokens.len() > 1024 {
+        return Err("expression too long or nested too deeply".into());
+    }
     let mut parser = Parser { tokens, pos: 0 };
     let expr = parser.or()?;
     if parser.pos != parser.tokens.len() {
@@ -256,6 +267,20 @@ impl Expr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_or_long_expressions_are_refused_not_a_stack_overflow() {
+        let deep = format!(
+            "{}status eq \"ACTIVE\"{}",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        assert!(parse(&deep).is_err());
+        assert!(parse(&"not ".repeat(100_000)).is_err());
+        let long = vec!["status eq \"ACTIVE\""; 20_000].join(" and ");
+        assert!(parse(&long).is_err());
+        assert!(parse(r#"(status eq "ACTIVE") and not (profile.login sw "a")"#).is_ok());
+    }
     use serde_json::json;
 
     #[test]
