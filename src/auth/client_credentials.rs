@@ -338,7 +338,8 @@ impl ClientCredentials {
         if let Some(token) = self.inner.cache.fresh() {
             return Ok(token);
         }
-        self.inner.cache.get(|| self.fetch()).await
+        // Boxed so that the future of the cached path stays a few words large.
+        Box::pin(self.inner.cache.get(|| self.fetch())).await
     }
 
     /// Drops the cached token; the next [`token`](Self::token) fetches a new one.
