@@ -13,45 +13,12 @@
 
 use std::process::ExitCode;
 
-use scimkit::auth::PrivateKeyJwt;
-use scimkit::mock::OktaOrg;
-use scimkit::okta::{Assignee, CreateUser, DefaultProfile, GroupProfile, OktaClient, RoleType};
-use scimkit::{Error, Result};
+use scimkit::Result;
+use scimkit::okta::{Assignee, CreateUser, DefaultProfile, GroupProfile, RoleType};
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-async fn connect(default_scopes: &str) -> Result<(OktaClient, Option<OktaOrg>)> {
-    let Some(org) = env("SCIMKIT_OKTA_ORG") else {
-        let mock = OktaOrg::start().await;
-        println!(
-            "no SCIMKIT_OKTA_ORG: using the in-memory Okta org at {}",
-            mock.uri()
-        );
-        return Ok((mock.client(), Some(mock)));
-    };
-    let builder = OktaClient::builder().org(&org)?;
-    let builder = if let Some(token) = env("SCIMKIT_OKTA_API_TOKEN") {
-        builder.api_token(token)
-    } else {
-        let client_id = env("SCIMKIT_OKTA_CLIENT_ID").ok_or_else(|| {
-            Error::Config("set SCIMKIT_OKTA_API_TOKEN, or SCIMKIT_OKTA_CLIENT_ID and SCIMKIT_OKTA_PRIVATE_KEY".into())
-        })?;
-        let path = env("SCIMKIT_OKTA_PRIVATE_KEY").ok_or_else(|| {
-            Error::Config("SCIMKIT_OKTA_PRIVATE_KEY (a PEM file path) is not set".into())
-        })?;
-        let pem = std::fs::read_to_string(&path)
-            .map_err(|e| Error::Config(format!("cannot read {path}: {e}")))?;
-        let scopes = env("SCIMKIT_OKTA_SCOPES").unwrap_or_else(|| default_scopes.to_owned());
-        builder.service_app(
-            client_id,
-            PrivateKeyJwt::from_pem(&pem)?,
-            scopes.split_whitespace(),
-        )
-    };
-    Ok((builder.build()?, None))
-}
+#[path = "common/okta_connect.rs"]
+mod okta_connect;
+use okta_connect::connect;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -65,7 +32,11 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<()> {
-    let (okta, _mock) = connect("okta.users.manage okta.groups.manage okta.roles.manage").await?;
+    let (okta, _mock) = connect(
+        "okta.users.manage okta.groups.manage okta.roles.manage",
+        |_| {},
+    )
+    .await?;
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default()

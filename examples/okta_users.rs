@@ -14,50 +14,12 @@
 use std::process::ExitCode;
 
 use futures_util::TryStreamExt;
-use scimkit::auth::PrivateKeyJwt;
-use scimkit::mock::OktaOrg;
-use scimkit::okta::{CreateUser, DefaultProfile, OktaClient};
-use scimkit::{Error, Result};
+use scimkit::Result;
+use scimkit::okta::{CreateUser, DefaultProfile};
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-/// A client for the configured org, or for a freshly seeded mock org (kept alive in the
-/// returned `Option`).
-async fn connect(default_scopes: &str) -> Result<(OktaClient, Option<OktaOrg>)> {
-    let Some(org) = env("SCIMKIT_OKTA_ORG") else {
-        let mock = OktaOrg::start().await;
-        mock.seed_users(6);
-        mock.add_group("Engineering", "Everyone who builds");
-        mock.add_group("Everyone", "All users");
-        println!(
-            "no SCIMKIT_OKTA_ORG: using the in-memory Okta org at {}",
-            mock.uri()
-        );
-        return Ok((mock.client(), Some(mock)));
-    };
-    let builder = OktaClient::builder().org(&org)?;
-    let builder = if let Some(token) = env("SCIMKIT_OKTA_API_TOKEN") {
-        builder.api_token(token)
-    } else {
-        let client_id = env("SCIMKIT_OKTA_CLIENT_ID").ok_or_else(|| {
-            Error::Config("set SCIMKIT_OKTA_API_TOKEN, or SCIMKIT_OKTA_CLIENT_ID and SCIMKIT_OKTA_PRIVATE_KEY".into())
-        })?;
-        let path = env("SCIMKIT_OKTA_PRIVATE_KEY").ok_or_else(|| {
-            Error::Config("SCIMKIT_OKTA_PRIVATE_KEY (a PEM file path) is not set".into())
-        })?;
-        let pem = std::fs::read_to_string(&path)
-            .map_err(|e| Error::Config(format!("cannot read {path}: {e}")))?;
-        let scopes = env("SCIMKIT_OKTA_SCOPES").unwrap_or_else(|| default_scopes.to_owned());
-        builder.service_app(
-            client_id,
-            PrivateKeyJwt::from_pem(&pem)?,
-            scopes.split_whitespace(),
-        )
-    };
-    Ok((builder.build()?, None))
-}
+#[path = "common/okta_connect.rs"]
+mod okta_connect;
+use okta_connect::connect;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -71,7 +33,12 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<()> {
-    let (okta, _mock) = connect("okta.users.manage okta.groups.read").await?;
+    let (okta, _mock) = connect("okta.users.manage okta.groups.read", |mock| {
+        mock.seed_users(6);
+        mock.add_group("Engineering", "Everyone who builds");
+        mock.add_group("Everyone", "All users");
+    })
+    .await?;
     let users = okta.users();
 
     let first = users.list().limit(5).send().await?;

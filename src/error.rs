@@ -106,7 +106,9 @@ pub enum Error {
     },
 
     /// A token endpoint issued a token of a type this client cannot use.
-    #[error("token endpoint issued a {token_type:?} token; only Bearer is supported here")]
+    #[error(
+        "token endpoint issued a {token_type:?} token; this client accepts Bearer, and DPoP when DPoP is on"
+    )]
     UnsupportedTokenType {
         /// The `token_type` the server sent.
         token_type: String,

@@ -316,3 +316,16 @@ async fn diff_applied_by_the_server_yields_the_new_version() {
     assert_eq!(patched.title.as_deref(), Some("Dr"));
     assert_eq!(patched.enterprise, new.enterprise);
 }
+
+#[test]
+fn an_attribute_called_not_is_not_the_not_operator() {
+    // Found by the round-trip property test: `not` is an operator only before a group.
+    let f = Filter::parse(r#"not[type eq "x"]"#).unwrap();
+    assert!(
+        matches!(f, Filter::ValuePath { ref path, .. } if path.name == "not"),
+        "{f:?}"
+    );
+    let g = Filter::parse(r#"not (userName eq "x")"#).unwrap();
+    assert!(matches!(g, Filter::Not(_)), "{g:?}");
+    assert_eq!(Filter::parse(&f.to_string()).unwrap(), f);
+}

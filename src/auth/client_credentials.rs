@@ -338,7 +338,8 @@ impl ClientCredentials {
         if let Some(token) = self.inner.cache.fresh() {
             return Ok(token);
         }
-        self.inner.cache.get(|| self.fetch()).await
+        // Boxed so that the future of the cached path stays a few words large.
+        Box::pin(self.inner.cache.get(|| self.fetch())).await
     }
 
     /// Drops the cached token; the next [`token`](Self::token) fetches a new one.
@@ -374,6 +375,7 @@ impl ClientCredentials {
     async fn fetch_retrying(&self) -> Result<AccessToken> {
         let policy = self.inner.transport.retry_policy().clone();
         let mut retry = 0;
+        let started = self.inner.clock.now();
         let mut nonce_retries = 0;
         loop {
             match self.fetch_once().await {
@@ -395,7 +397,8 @@ impl ClientCredentials {
                     }
                     if err.is_retryable()
                         && retry < policy.get_max_retries()
-                        && let Some(wait) = policy.wait(retry, hint)
+                        && let Some(wait) =
+                            policy.wait(retry, hint, self.inner.clock.now() - started)
                     {
                         tracing::debug!(error = %err, ?wait, "token request failed; retrying");
                         self.inner.clock.sleep(wait).await;

@@ -12,7 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 /// ```
 /// # use scimkit::auth::AccessToken;
 /// # fn show(token: &AccessToken) {
-/// println!("{token:?}"); // AccessToken { token_type: "Bearer", secret: "[redacted]", .. }
+/// println!("{token:?}"); // AccessToken { token_type: "Bearer", secret: "[redacted]", expires_in: 3599.9s, .. }
 /// # }
 /// ```
 pub struct AccessToken {
@@ -62,7 +62,12 @@ impl fmt::Debug for AccessToken {
         f.debug_struct("AccessToken")
             .field("token_type", &self.token_type)
             .field("secret", &"[redacted]")
-            .field("expires_at", &self.expires_at)
+            .field(
+                "expires_in",
+                &self
+                    .expires_at
+                    .saturating_duration_since(std::time::Instant::now()),
+            )
             .field("scopes", &self.scopes)
             .finish()
     }

@@ -121,7 +121,11 @@ impl fmt::Debug for TokenServer {
 impl TokenServer {
     /// Starts the server with no clients and a 3600 s token lifetime.
     pub async fn start() -> TokenServer {
-        let server = MockServer::start().await;
+        // The server keeps its own records; wiremock's copy of every request would only grow.
+        let server = MockServer::builder()
+            .disable_request_recording()
+            .start()
+            .await;
         let state = Arc::new(Mutex::new(State {
             clients: HashMap::new(),
             issued: HashMap::new(),

@@ -156,9 +156,11 @@ impl TransportBuilder {
         self
     }
 
-    /// When the last response said no requests remain in the rate-limit window
-    /// (`X-Rate-Limit-Remaining: 0`), wait for the reset before sending instead of spending a
-    /// request on a 429 (default `false`).
+    /// When the last response from the same endpoint family said no requests remain in the
+    /// rate-limit window (`X-Rate-Limit-Remaining: 0`), wait for the reset before sending
+    /// instead of spending a request on a 429 (default `false`). Windows are tracked per
+    /// endpoint family (origin plus the first three path segments, and whether the path goes
+    /// deeper), as Okta's limits are.
     pub fn throttle(mut self, throttle: bool) -> Self {
         self.throttle = throttle;
         self
@@ -195,6 +197,7 @@ impl TransportBuilder {
                 clock: self.clock,
                 throttle: self.throttle,
                 rate_limit: ArcSwapOption::empty(),
+                buckets: std::sync::Mutex::default(),
             }),
         })
     }
@@ -222,6 +225,8 @@ struct Inner {
     clock: SharedClock,
     throttle: bool,
     rate_limit: ArcSwapOption<RateLimit>,
+    /// The last rate-limit headers per bucket (see [`rate_limit_bucket`]), for throttling.
+    buckets: std::sync::Mutex<std::collections::HashMap<String, RateLimit>>,
 }
 
 impl fmt::Debug for Transport {
@@ -333,11 +338,12 @@ impl Transport {
             0
         };
         let mut retries = 0u32;
+        let started = inner.clock.now();
         let mut reauthorised = false;
         let mut okta_retry_for: Option<HeaderValue> = None;
         loop {
             if inner.throttle {
-                self.wait_for_rate_limit().await;
+                self.wait_for_rate_limit(&request.url).await;
             }
             let mut headers = request.headers.clone();
             if let Some(id) = &okta_retry_for {
@@ -380,7 +386,8 @@ impl Transport {
                     };
                     if retry_ok
                         && retries < max_retries
-                        && let Some(wait) = inner.retry.wait(retries, None)
+                        && let Some(wait) =
+                            inner.retry.wait(retries, None, inner.clock.now() - started)
                     {
                         tracing::debug!(attempt, error = %err, ?wait, "retrying");
                         inner.clock.sleep(wait).await;
@@ -404,7 +411,7 @@ impl Transport {
             }
             if retry_status(response.status, idempotent) && retries < max_retries {
                 let hint = retry_hint(&response.headers, inner.clock.system_now());
-                if let Some(wait) = inner.retry.wait(retries, hint) {
+                if let Some(wait) = inner.retry.wait(retries, hint, inner.clock.now() - started) {
                     tracing::debug!(
                         attempt,
                         status = response.status.as_u16(),
@@ -423,8 +430,19 @@ impl Transport {
         }
     }
 
-    async fn wait_for_rate_limit(&self) {
-        let Some(limit) = self.last_rate_limit() else {
+    /// The rate-limit headers last seen for the bucket `url` falls in (see
+    /// [`TransportBuilder::throttle`]).
+    pub fn rate_limit_for(&self, url: &Url) -> Option<RateLimit> {
+        let bucket = rate_limit_bucket(url);
+        self.inner
+            .buckets
+            .lock()
+            .ok()
+            .and_then(|b| b.get(&bucket).copied())
+    }
+
+    async fn wait_for_rate_limit(&self, url: &Url) {
+        let Some(limit) = self.rate_limit_for(url) else {
             return;
         };
         let now = self.inner.clock.system_now();
@@ -437,7 +455,9 @@ impl Transport {
             tracing::debug!(?wait, "rate-limit window spent; waiting for its reset");
             self.inner.clock.sleep(wait).await;
             // Forget the spent window so concurrent waiters do not wait twice.
-            self.inner.rate_limit.store(None);
+            if let Ok(mut buckets) = self.inner.buckets.lock() {
+                buckets.remove(&rate_limit_bucket(url));
+            }
         }
     }
 
@@ -446,6 +466,9 @@ impl Transport {
         let headers = std::mem::take(response.headers_mut());
         if let Some(limit) = RateLimit::from_headers(&headers) {
             self.inner.rate_limit.store(Some(Arc::new(limit)));
+            if let Ok(mut buckets) = self.inner.buckets.lock() {
+                buckets.insert(rate_limit_bucket(url), limit);
+            }
         }
         let max = self.inner.max_response_bytes;
         let too_large = || Error::BodyTooLarge {
@@ -478,6 +501,28 @@ impl Transport {
             url: url.clone(),
         })
     }
+}
+
+/// The rate-limit bucket a URL falls in: its origin and first three path segments, plus
+/// `/*` when the path goes deeper. Okta keeps a separate limit per endpoint family
+/// (`/api/v1/users` for lists and creates, `/api/v1/users/{id}` and below for single users,
+/// `/api/v1/groups`, ...): a spent `/users` window must not hold back `/groups` calls. This
+/// is an approximation of Okta's published buckets that never merges two of them.
+pub(crate) fn rate_limit_bucket(url: &Url) -> String {
+    let mut segments = url
+        .path_segments()
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty());
+    let mut bucket = url.origin().ascii_serialization();
+    for segment in segments.by_ref().take(3) {
+        bucket.push('/');
+        bucket.push_str(segment);
+    }
+    if segments.next().is_some() {
+        bucket.push_str("/*");
+    }
+    bucket
 }
 
 pub(crate) fn check_scheme(url: &Url, allow_insecure_http: bool) -> Result<()> {
@@ -768,6 +813,27 @@ mod tests {
             .build()
             .unwrap();
         assert!(open.check_url("http://idp.example.com/x").is_ok());
+    }
+
+    #[test]
+    fn rate_limit_buckets_split_endpoint_families() {
+        let bucket = |u: &str| rate_limit_bucket(&Url::parse(u).unwrap());
+        assert_eq!(
+            bucket("https://o.okta.com/api/v1/users?limit=2"),
+            "https://o.okta.com/api/v1/users"
+        );
+        assert_eq!(
+            bucket("https://o.okta.com/api/v1/users/00u1"),
+            "https://o.okta.com/api/v1/users/*"
+        );
+        assert_eq!(
+            bucket("https://o.okta.com/api/v1/users/00u1/lifecycle/activate"),
+            "https://o.okta.com/api/v1/users/*"
+        );
+        assert_ne!(
+            bucket("https://o.okta.com/api/v1/groups"),
+            bucket("https://o.okta.com/api/v1/users")
+        );
     }
 
     #[test]

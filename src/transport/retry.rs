@@ -33,6 +33,7 @@ pub struct RetryPolicy {
     initial_backoff: Duration,
     max_backoff: Duration,
     max_wait: Duration,
+    max_elapsed: Option<Duration>,
     jitter: bool,
 }
 
@@ -45,6 +46,7 @@ impl Default for RetryPolicy {
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(10),
             max_wait: Duration::from_secs(60),
+            max_elapsed: None,
             jitter: true,
         }
     }
@@ -84,6 +86,16 @@ impl RetryPolicy {
         self
     }
 
+    /// The caller's deadline for one call, retries and waits included: a retry whose wait
+    /// would end later than this after the first attempt started is not made, and the last
+    /// answer (or error) is returned instead. Default: none (bounded only by `max_retries`
+    /// and `max_wait`). To cancel a call outright, drop its future (e.g. with
+    /// `tokio::time::timeout`).
+    pub fn max_elapsed(mut self, deadline: Duration) -> Self {
+        self.max_elapsed = Some(deadline);
+        self
+    }
+
     /// Turns jitter on or off (off makes waits deterministic, e.g. in tests).
     pub fn jitter(mut self, jitter: bool) -> Self {
         self.jitter = jitter;
@@ -115,14 +127,24 @@ impl RetryPolicy {
         half + Duration::from_nanos(fastrand::u64(0..=spread))
     }
 
-    /// The wait before retry `retry`, given what the server asked for; `None` when the server
-    /// asked for longer than `max_wait`.
-    pub(crate) fn wait(&self, retry: u32, server_hint: Option<Duration>) -> Option<Duration> {
+    /// The wait before retry `retry`, given what the server asked for and how long the call
+    /// has taken so far; `None` when the server asked for longer than `max_wait` or the wait
+    /// would overrun `max_elapsed`.
+    pub(crate) fn wait(
+        &self,
+        retry: u32,
+        server_hint: Option<Duration>,
+        elapsed: Duration,
+    ) -> Option<Duration> {
         let backoff = self.backoff(retry);
-        match server_hint {
-            Some(hint) if hint > self.max_wait => None,
-            Some(hint) => Some(hint.max(backoff)),
-            None => Some(backoff),
+        let wait = match server_hint {
+            Some(hint) if hint > self.max_wait => return None,
+            Some(hint) => hint.max(backoff),
+            None => backoff,
+        };
+        match self.max_elapsed {
+            Some(deadline) if elapsed + wait > deadline => None,
+            _ => Some(wait),
         }
     }
 }
@@ -175,11 +197,26 @@ mod tests {
             .jitter(false)
             .max_wait(Duration::from_secs(5));
         assert_eq!(
-            p.wait(0, Some(Duration::from_secs(2))),
+            p.wait(0, Some(Duration::from_secs(2)), Duration::ZERO),
             Some(Duration::from_secs(2))
         );
-        assert_eq!(p.wait(0, Some(Duration::from_secs(6))), None);
-        assert_eq!(p.wait(0, None), Some(Duration::from_millis(200)));
+        assert_eq!(
+            p.wait(0, Some(Duration::from_secs(6)), Duration::ZERO),
+            None
+        );
+        assert_eq!(
+            p.wait(0, None, Duration::ZERO),
+            Some(Duration::from_millis(200))
+        );
+        let p = p.max_elapsed(Duration::from_secs(10));
+        assert_eq!(
+            p.wait(1, Some(Duration::from_secs(3)), Duration::from_secs(7)),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            p.wait(1, Some(Duration::from_secs(4)), Duration::from_secs(7)),
+            None
+        );
     }
 
     #[test]

@@ -198,7 +198,14 @@ fn parse_unary(lx: &mut Lexer<'_>, depth: usize) -> Result<Filter, FilterParseEr
         Tok::Open => parse_group(lx, depth),
         Tok::Word(w) if w.eq_ignore_ascii_case("not") => {
             lx.next()?;
-            Ok(Filter::Not(Box::new(parse_group(lx, depth)?)))
+            // `not` is the operator only before a group; otherwise it is an attribute that
+            // happens to be called "not" (a legal ATTRNAME), as in `not[type eq "x"]`.
+            if matches!(lx.peek()?, Some((_, Tok::Open))) {
+                Ok(Filter::Not(Box::new(parse_group(lx, depth)?)))
+            } else {
+                let path = parse_attr_path(&w, pos)?;
+                parse_after_path(lx, path, depth)
+            }
         }
         Tok::Word(w) => {
             lx.terms += 1;
