@@ -131,6 +131,9 @@ fn a_filter_with_thousands_of_terms_is_refused_not_a_stack_overflow() {
     let huge = vec!["a pr"; 5000].join(" and ");
     let err = Filter::parse(&huge).unwrap_err();
     assert!(err.message.contains("at most"), "{err}");
+    // An attribute named "not" counts too.
+    let nots = vec!["not pr"; 5000].join(" or ");
+    assert!(Filter::parse(&nots).is_err());
     let fine = vec![r#"id eq "x""#; 200].join(" or ");
     assert!(Filter::parse(&fine).is_ok());
 }

@@ -194,6 +194,13 @@ fn parse_unary(lx: &mut Lexer<'_>, depth: usize) -> Result<Filter, FilterParseEr
         Some(t) => t.clone(),
         None => return err(lx.text.len(), "expected a filter, found the end"),
     };
+    if matches!(tok, Tok::Word(_)) {
+        // Attribute expressions and `not`s alike (an attribute may be called "not").
+        lx.terms += 1;
+        if lx.terms > MAX_TERMS {
+            return err(pos, format!("a filter may hold at most {MAX_TERMS} terms"));
+        }
+    }
     match tok {
         Tok::Open => parse_group(lx, depth),
         Tok::Word(w) if w.eq_ignore_ascii_case("not") => {
@@ -208,10 +215,6 @@ fn parse_unary(lx: &mut Lexer<'_>, depth: usize) -> Result<Filter, FilterParseEr
             }
         }
         Tok::Word(w) => {
-            lx.terms += 1;
-            if lx.terms > MAX_TERMS {
-                return err(pos, format!("a filter may hold at most {MAX_TERMS} terms"));
-            }
             lx.next()?;
             let path = parse_attr_path(&w, pos)?;
             parse_after_path(lx, path, depth)
