@@ -1,7 +1,7 @@
 //! Tolerant reading and typed errors against plain wiremock answers, as real servers send them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use scimkit::scim::{ListResponse, ScimClient, ScimErrorKind, ServiceProviderConfig, User};
 use scimkit::{BearerToken, Error};
 use serde_json::json;
@@ -484,4 +484,69 @@ fn a_base_url_with_credentials_is_refused_and_never_shown() {
     let err = builder.build().unwrap_err();
     assert!(matches!(err, Error::Config(_)), "{err:?}");
     assert!(err.to_string().contains("auth(..)") && !err.to_string().contains("hunter2"));
+}
+
+#[tokio::test]
+async fn a_server_ignoring_start_index_without_total_results_does_not_loop_forever() {
+    let server = MockServer::start().await;
+    // Every request, whatever its startIndex, gets the same first page and no totalResults.
+    Mock::given(method("GET"))
+        .and(path("/v2/Users"))
+        .respond_with(json_body(
+            200,
+            json!({"Resources": [{"id": "1", "userName": "a"}, {"id": "2", "userName": "b"}]}),
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    let scim = client(&server).await;
+    let users: Vec<User> = scim
+        .users()
+        .list()
+        .stream()
+        .take(10)
+        .try_collect()
+        .await
+        .unwrap();
+    let names: Vec<_> = users.iter().map(|u| u.user_name.as_str()).collect();
+    assert_eq!(names, ["a", "b"], "the repeated page is not yielded again");
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_next_cursor_that_repeats_ends_the_stream() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/Users"))
+        .and(query_param("cursor", ""))
+        .respond_with(json_body(
+            200,
+            json!({"Resources": [{"id": "1", "userName": "a"}], "nextCursor": "c1"}),
+            "application/scim+json",
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/Users"))
+        .and(query_param("cursor", "c1"))
+        .respond_with(json_body(
+            200,
+            json!({"Resources": [{"id": "2", "userName": "b"}], "nextCursor": "c1"}),
+            "application/scim+json",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let scim = client(&server).await;
+    let users: Vec<User> = scim
+        .users()
+        .list()
+        .cursor("")
+        .stream()
+        .take(10)
+        .try_collect()
+        .await
+        .unwrap();
+    let names: Vec<_> = users.iter().map(|u| u.user_name.as_str()).collect();
+    assert_eq!(names, ["a", "b"]);
 }

@@ -40,9 +40,10 @@ pub enum StreamPosition {
 ///
 /// Index paging starts at `startIndex` (default 1) and advances by the number of resources
 /// actually returned (servers may return fewer than `count`); it stops at an empty page or
-/// once `totalResults` is reached. Cursor paging (RFC 9865; chosen when the query has a
+/// once `totalResults` is reached (or, without `totalResults`, at a page that starts with
+/// the same resource as the previous one: a server ignoring `startIndex`). Cursor paging (RFC 9865; chosen when the query has a
 /// cursor or the discovered configuration prefers it) follows `nextCursor` until there is
-/// none. At most one page is buffered; dropping the stream cancels the request in flight
+/// none or it repeats. At most one page is buffered; dropping the stream cancels the request in flight
 /// and no further page is asked for. After an error the stream ends; its
 /// [`position`](Self::position) tells where to resume.
 #[must_use = "streams do nothing unless polled"]
@@ -61,6 +62,9 @@ pub struct ResourceStream<T> {
     done: bool,
     total: Option<u64>,
     pages: u64,
+    /// The id of the previous index page's first resource, to notice a server that ignores
+    /// `startIndex`.
+    prev_first_id: Option<String>,
 }
 
 impl<T> fmt::Debug for ResourceStream<T> {
@@ -95,6 +99,7 @@ impl<T: Resource> ResourceStream<T> {
             done: false,
             total: None,
             pages: 0,
+            prev_first_id: None,
         }
     }
 
@@ -174,10 +179,24 @@ impl<T: Resource> ResourceStream<T> {
             self.buffer = page.resources.into_iter().skip(skip).collect();
             self.skip = 0;
             self.next_cursor = page.next_cursor.filter(|c| !c.is_empty());
-            if self.next_cursor.is_none() {
+            // A nextCursor equal to the one just used would fetch this page forever.
+            if self.next_cursor.is_none() || self.next_cursor == self.page_cursor {
                 self.last_page = true;
             }
         } else {
+            // A server that ignores startIndex answers every request with the same page;
+            // without totalResults nothing would end the stream. A page that starts with
+            // the resource the previous page started with repeats it: stop.
+            let first_id = page
+                .resources
+                .first()
+                .and_then(|r| r.id())
+                .map(str::to_owned);
+            if self.total.is_none() && first_id.is_some() && first_id == self.prev_first_id {
+                self.done = true;
+                return;
+            }
+            self.prev_first_id = first_id;
             self.buffer = page.resources.into();
             self.consumed = 0;
             self.next_start = self.next_start.saturating_add(returned);
