@@ -294,8 +294,14 @@ impl Transport {
     /// assert!(t.check_url("http://idp.example.com/token").is_err());
     /// ```
     pub fn check_url(&self, url: &str) -> Result<Url> {
-        let parsed =
-            Url::parse(url).map_err(|e| Error::config(format!("invalid URL {url:?}: {e}")))?;
+        // The text may carry credentials (`user:secret@host`): never echo it.
+        let parsed = Url::parse(url).map_err(|e| Error::config(format!("invalid URL: {e}")))?;
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(Error::config(format!(
+                "{} carries a user name or password; pass credentials through an authenticator",
+                display_url(&parsed)
+            )));
+        }
         self.check_parsed_url(&parsed)?;
         Ok(parsed)
     }
@@ -808,6 +814,12 @@ mod tests {
         assert!(t.check_url("http://localhost:1/x").is_ok());
         assert!(t.check_url("http://[::1]:1/x").is_ok());
         assert!(matches!(t.check_url("ftp://h/x"), Err(Error::Config(_))));
+        let err = t
+            .check_url("https://svc:hunter2@idp.example.com/token")
+            .unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        let err = t.check_url("https://svc:hunter2@[bad/token").unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
         let open = Transport::builder()
             .allow_insecure_http(true)
             .build()
