@@ -298,7 +298,7 @@ impl Transport {
         let parsed = Url::parse(url).map_err(|e| Error::config(format!("invalid URL: {e}")))?;
         if !parsed.username().is_empty() || parsed.password().is_some() {
             return Err(Error::config(format!(
-                "{} carries a user name or password; pass credentials through an authenticator",
+                "{} carries a user name or password; pass credentials through the builder's auth(..) (an Authenticator) instead",
                 display_url(&parsed)
             )));
         }
