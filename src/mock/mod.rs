@@ -28,6 +28,7 @@
 //! ```
 
 mod faults;
+mod oauth;
 mod okta;
 mod scim;
 mod token;

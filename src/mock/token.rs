@@ -12,6 +12,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use super::faults::{Fault, Faults};
+use super::oauth::{GrantForm, oauth_error};
 
 /// The path the token endpoint answers on.
 pub const TOKEN_PATH: &str = "/oauth2/token";
@@ -297,16 +298,6 @@ struct TokenResponder {
     faults: Faults,
 }
 
-fn oauth_error(status: u16, error: &str, description: &str) -> ResponseTemplate {
-    let mut template = ResponseTemplate::new(status)
-        .insert_header("cache-control", "no-store")
-        .set_body_json(json!({ "error": error, "error_description": description }));
-    if status == 401 {
-        template = template.insert_header("www-authenticate", r#"Basic realm="scimkit-mock""#);
-    }
-    template
-}
-
 /// Decodes one half of a Basic credential: percent-decoding with `+` as space (§2.3.1).
 fn form_decode(part: &str) -> String {
     url::form_urlencoded::parse(format!("x={part}").as_bytes())
@@ -343,29 +334,11 @@ impl Respond for TokenResponder {
 
 impl TokenResponder {
     fn answer(&self, request: &Request) -> ResponseTemplate {
-        let content_type = request
-            .headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        if !content_type.starts_with("application/x-www-form-urlencoded") {
-            return oauth_error(400, "invalid_request", "the body must be form-encoded");
-        }
-        let form: Vec<(String, String)> = url::form_urlencoded::parse(&request.body)
-            .into_owned()
-            .collect();
-        let param = |name: &str| {
-            form.iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
+        let form = match GrantForm::parse(request) {
+            Ok(form) => form,
+            Err(answer) => return *answer,
         };
-        if param("grant_type") != Some("client_credentials") {
-            return oauth_error(
-                400,
-                "unsupported_grant_type",
-                "only client_credentials is supported",
-            );
-        }
+        let param = |name: &str| form.get(name);
 
         let basic = request
             .headers
@@ -431,6 +404,7 @@ impl TokenResponder {
             );
         }
         let params = form
+            .pairs()
             .iter()
             .filter(|(k, _)| {
                 !matches!(

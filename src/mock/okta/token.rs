@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::{Value, json};
 use wiremock::{Request, ResponseTemplate};
 
+use super::super::oauth::{GrantForm, oauth_error};
 use super::routes::Principal;
 use super::state::{ApiErr, IssuedToken, State};
 use crate::auth::private_key_jwt::{b64, epoch, jwk_thumbprint, random_id, verify_jws};
@@ -19,13 +20,6 @@ pub(crate) struct ServiceClient {
     pub jwk: Value,
     pub scopes: Vec<String>,
     pub require_dpop: bool,
-}
-
-fn oauth_error(status: u16, error: &str, description: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_json(json!({
-        "error": error,
-        "error_description": description,
-    }))
 }
 
 fn claim_u64(claims: &Value, name: &str) -> Option<u64> {
@@ -101,21 +95,11 @@ pub(crate) fn handle(
     if req.method.as_str() != "POST" {
         return oauth_error(405, "invalid_request", "use POST");
     }
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(&req.body)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    let param = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+    let form = match GrantForm::parse(req) {
+        Ok(form) => form,
+        Err(answer) => return *answer,
     };
-    if param("grant_type") != Some("client_credentials") {
-        return oauth_error(
-            400,
-            "unsupported_grant_type",
-            "only client_credentials is supported",
-        );
-    }
+    let param = |name: &str| form.get(name);
     if param("client_assertion_type") != Some(JWT_BEARER) {
         return oauth_error(
             401,
