@@ -19,14 +19,17 @@ use crate::Result;
 #[derive(Clone)]
 pub struct ApiToken {
     token: SecretString,
+    /// `SSWS <token>`, built once (marked sensitive); `None` when the token has characters
+    /// a header cannot carry, reported on use.
+    header: Option<http::HeaderValue>,
 }
 
 impl ApiToken {
     /// Wraps an API token (anything that converts into a [`SecretString`]).
     pub fn new(token: impl Into<SecretString>) -> Self {
-        ApiToken {
-            token: token.into(),
-        }
+        let token = token.into();
+        let header = header_value("SSWS", token.expose_secret()).ok();
+        ApiToken { token, header }
     }
 }
 
@@ -38,7 +41,10 @@ impl std::fmt::Debug for ApiToken {
 
 impl Authenticator for ApiToken {
     fn authorize<'a>(&'a self, request: AuthRequest<'a>) -> BoxFuture<'a, Result<()>> {
-        let value = header_value("SSWS", self.token.expose_secret());
+        let value = match &self.header {
+            Some(value) => Ok(value.clone()),
+            None => header_value("SSWS", self.token.expose_secret()),
+        };
         Box::pin(async move {
             request.headers.insert(http::header::AUTHORIZATION, value?);
             Ok(())

@@ -333,6 +333,10 @@ pub(crate) fn decode<T: DeserializeOwned>(response: &Response) -> Result<T> {
             response.header_str("content-type").unwrap_or("(none)")
         )));
     }
+    // The fast path decodes directly; only a failure pays for tracking the JSON path.
+    if let Ok(value) = serde_json::from_slice(&response.body) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(&response.body);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();

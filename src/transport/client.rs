@@ -472,7 +472,9 @@ impl Transport {
         let headers = std::mem::take(response.headers_mut());
         if let Some(limit) = RateLimit::from_headers(&headers) {
             self.inner.rate_limit.store(Some(Arc::new(limit)));
-            if let Ok(mut buckets) = self.inner.buckets.lock() {
+            if self.inner.throttle
+                && let Ok(mut buckets) = self.inner.buckets.lock()
+            {
                 buckets.insert(rate_limit_bucket(url), limit);
             }
         }
@@ -487,7 +489,12 @@ impl Transport {
         {
             return Err(too_large());
         }
-        let mut body = Vec::new();
+        let capacity = response
+            .content_length()
+            .and_then(|len| usize::try_from(len).ok())
+            .unwrap_or(0)
+            .min(max);
+        let mut body = Vec::with_capacity(capacity);
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
@@ -739,6 +746,10 @@ impl Response {
                 "expected a JSON body, got content type {:?}",
                 self.header_str("content-type").unwrap_or("(none)")
             )));
+        }
+        // The fast path decodes directly; only a failure pays for tracking the JSON path.
+        if let Ok(value) = serde_json::from_slice(&self.body) {
+            return Ok(value);
         }
         let mut de = serde_json::Deserializer::from_slice(&self.body);
         serde_path_to_error::deserialize(&mut de).map_err(|e| {
