@@ -670,6 +670,23 @@ impl State {
         })
     }
 
+    /// The stored resource a write targets, once its `If-Match` (if any) is satisfied.
+    fn current_for_write(
+        &self,
+        config: &Config,
+        kind: Kind,
+        id: &str,
+        headers: &HashMap<&'static str, String>,
+    ) -> Result<Value, Failure> {
+        let current = self
+            .store(kind)
+            .get(id)
+            .ok_or_else(|| Failure::not_found(format!("{} {id} not found", kind.name())))?
+            .clone();
+        Self::check_if_match(config, &current, headers)?;
+        Ok(current)
+    }
+
     fn replace(
         &mut self,
         config: &Config,
@@ -680,12 +697,7 @@ impl State {
     ) -> Outcome {
         let body =
             body.ok_or_else(|| Failure::bad("invalidSyntax", "a resource body is required"))?;
-        let current = self
-            .store(kind)
-            .get(id)
-            .ok_or_else(|| Failure::not_found(format!("{} {id} not found", kind.name())))?
-            .clone();
-        Self::check_if_match(config, &current, headers)?;
+        let current = self.current_for_write(config, kind, id, headers)?;
         if body
             .get("id")
             .and_then(Value::as_str)
@@ -708,12 +720,7 @@ impl State {
             body.ok_or_else(|| Failure::bad("invalidSyntax", "a PatchOp body is required"))?;
         let patch: Patch = serde_json::from_value(body)
             .map_err(|e| Failure::bad("invalidSyntax", format!("not a PatchOp: {e}")))?;
-        let current = self
-            .store(kind)
-            .get(id)
-            .ok_or_else(|| Failure::not_found(format!("{} {id} not found", kind.name())))?
-            .clone();
-        Self::check_if_match(config, &current, headers)?;
+        let current = self.current_for_write(config, kind, id, headers)?;
         let mut next = current.clone();
         for op in &patch.operations {
             patch::apply(&mut next, kind.schema(), op)?;
@@ -733,12 +740,7 @@ impl State {
         id: &str,
         headers: &HashMap<&'static str, String>,
     ) -> Outcome {
-        let current = self
-            .store(kind)
-            .get(id)
-            .ok_or_else(|| Failure::not_found(format!("{} {id} not found", kind.name())))?
-            .clone();
-        Self::check_if_match(config, &current, headers)?;
+        self.current_for_write(config, kind, id, headers)?;
         self.remove(kind, id);
         Ok(Reply {
             status: 204,
