@@ -56,13 +56,57 @@ pub enum Error {
         url: String,
     },
 
-    /// The connection could not be made or was dropped before a full answer arrived.
+    /// The connection could not be made (refused, DNS, connect timeout): the request was
+    /// never written, so sending it again is safe whatever its method.
     #[error("connection to {url} failed: {message}")]
     Connect {
         /// The URL (without query).
         url: String,
         /// What the HTTP stack reported.
         message: String,
+    },
+
+    /// The TLS handshake failed: the server's certificate is not trusted, has expired, or
+    /// is for another host. Not retried: the same certificate will fail again.
+    #[error("TLS with {url} failed ({kind}): {message}")]
+    Tls {
+        /// The URL (without query).
+        url: String,
+        /// Why, as far as the TLS library said.
+        kind: TlsErrorKind,
+        /// What the TLS library reported.
+        message: String,
+    },
+
+    /// The connection broke after the request was written and before the answer's status
+    /// arrived (a reset, a close, an answer that is not HTTP, a timeout): the server may or
+    /// may not have acted on the request. An idempotent request was already retried as the
+    /// [`RetryPolicy`](crate::RetryPolicy) allows; any other is never sent again by this
+    /// crate: check the server's state before you resend it.
+    #[error("connection to {url} broke after the request was sent ({message}); the outcome is unknown{}", if *.idempotent { "" } else { ": check the server's state before sending it again" })]
+    OutcomeUnknown {
+        /// The URL (without query).
+        url: String,
+        /// What the HTTP stack reported.
+        message: String,
+        /// Whether the request was idempotent (safe to send again).
+        idempotent: bool,
+    },
+
+    /// The answer's status arrived but its body was cut off (the connection dropped
+    /// mid-body). The server has acted on the request.
+    #[error("the {status} answer from {url} was cut off after {received} bytes: {message}")]
+    BodyInterrupted {
+        /// The status that arrived.
+        status: StatusCode,
+        /// The URL (without query).
+        url: String,
+        /// How many body bytes arrived.
+        received: u64,
+        /// What the HTTP stack reported.
+        message: String,
+        /// Whether the request was idempotent (safe to send again).
+        idempotent: bool,
     },
 
     /// The server answered with a status the caller did not expect and no body we understand.
@@ -134,6 +178,32 @@ pub enum Error {
     Transport(Arc<str>),
 }
 
+/// Why a TLS handshake failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TlsErrorKind {
+    /// The certificate chain does not lead to a trusted root (an unknown CA, a self-signed
+    /// certificate): add the CA with `TransportBuilder::add_root_certificate`.
+    UnknownIssuer,
+    /// The certificate has expired (or is not valid yet).
+    Expired,
+    /// The certificate is for another host name.
+    WrongHost,
+    /// Another handshake failure.
+    Other,
+}
+
+impl std::fmt::Display for TlsErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TlsErrorKind::UnknownIssuer => "certificate from an unknown issuer",
+            TlsErrorKind::Expired => "certificate expired or not yet valid",
+            TlsErrorKind::WrongHost => "certificate for another host name",
+            TlsErrorKind::Other => "handshake failed",
+        })
+    }
+}
+
 fn fmt_request_id(id: &Option<String>) -> String {
     id.as_deref()
         .map(|id| format!(" (request id {id})"))
@@ -143,8 +213,10 @@ fn fmt_request_id(id: &Option<String>) -> String {
 impl Error {
     /// Whether the same request may succeed if sent again later.
     ///
-    /// True for timeouts, connection failures, HTTP 408, 429, 500, 502, 503 and 504, and
-    /// OAuth `temporarily_unavailable` / `server_error`.
+    /// True for timeouts, connections that could not be made, HTTP 408, 429, 500, 502, 503
+    /// and 504, OAuth `temporarily_unavailable` / `server_error`, and — for idempotent
+    /// requests only — connections lost after the request was sent
+    /// ([`Error::OutcomeUnknown`], [`Error::BodyInterrupted`]).
     ///
     /// ```
     /// let err = scimkit::Error::Timeout { url: "https://idp.example.com/token".into() };
@@ -153,6 +225,8 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Timeout { .. } | Error::Connect { .. } => true,
+            Error::OutcomeUnknown { idempotent, .. }
+            | Error::BodyInterrupted { idempotent, .. } => *idempotent,
             Error::OAuth(e) => {
                 matches!(e.error.as_str(), "temporarily_unavailable" | "server_error")
                     || e.status.is_some_and(retryable_status)
@@ -168,7 +242,9 @@ impl Error {
             Error::OAuth(e) => e.status,
             Error::Scim(e) => Some(e.status),
             Error::Okta(e) => Some(e.status),
-            Error::Decode { status, .. } | Error::Redirect { status, .. } => Some(*status),
+            Error::Decode { status, .. }
+            | Error::Redirect { status, .. }
+            | Error::BodyInterrupted { status, .. } => Some(*status),
             Error::NotModified => Some(StatusCode::NOT_MODIFIED),
             _ => None,
         }
@@ -270,6 +346,23 @@ pub struct OktaError {
     pub error_causes: Vec<String>,
     /// `X-Okta-Request-Id`, when sent.
     pub request_id: Option<String>,
+}
+
+/// The longest provider-supplied text field (an error's detail, summary or description)
+/// kept in an error; longer text is cut, so a hostile server cannot make every log line
+/// megabytes long.
+pub(crate) const MAX_ERROR_FIELD: usize = 1024;
+
+/// `text` cut to [`MAX_ERROR_FIELD`] bytes on a character boundary, with `…` when cut.
+pub(crate) fn bounded(text: &str) -> String {
+    if text.len() <= MAX_ERROR_FIELD {
+        return text.to_owned();
+    }
+    let mut end = MAX_ERROR_FIELD;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
 }
 
 /// Keys whose values are secrets wherever they appear in a JSON body.

@@ -61,12 +61,13 @@ mod error;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod okta;
+mod redact;
 pub mod scim;
 pub mod transport;
 
 pub use auth::{ApiToken, Authenticator, BearerToken, ClientAuth, ClientCredentials};
 pub use clock::{Clock, ManualClock, Sleep, SystemClock};
-pub use error::{Error, HttpError, OAuthError, OktaError, Result, ScimError};
+pub use error::{Error, HttpError, OAuthError, OktaError, Result, ScimError, TlsErrorKind};
 pub use okta::OktaClient;
 pub use scim::{EnterpriseUser, Filter, Group, Patch, ScimClient, User};
 pub use transport::{RateLimit, RetryPolicy, Transport, TransportBuilder};

@@ -532,8 +532,20 @@ async fn a_dropped_connection_is_retried() {
         )
         .build()
         .unwrap();
+    // The request was written before the connection dropped: the outcome is unknown. A
+    // token request is safe to repeat, so the error says it may be retried.
     let err = once.token().await.unwrap_err();
-    assert!(matches!(err, Error::Connect { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::OutcomeUnknown {
+                idempotent: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_retryable());
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use scimkit::mock::OktaOrg;
+use scimkit::okta::OktaClient;
 use scimkit::{Error, ManualClock, RetryPolicy, Transport};
 
 async fn org_and_client(
@@ -13,7 +14,7 @@ async fn org_and_client(
     window: Duration,
     retry: RetryPolicy,
     throttle: bool,
-) -> (OktaOrg, scimkit::okta::OktaClient, ManualClock) {
+) -> (OktaOrg, OktaClient, ManualClock) {
     let clock = ManualClock::new();
     let org = OktaOrg::builder()
         .rate_limit(limit, window)
@@ -23,10 +24,17 @@ async fn org_and_client(
     let transport = Transport::builder()
         .clock(clock.clone())
         .retry(retry)
-        .throttle(throttle)
         .build()
         .expect("test setup");
-    let okta = org.client_with(transport);
+    let okta = OktaClient::builder()
+        .org(org.uri())
+        .and_then(|b| {
+            b.api_token(org.api_token())
+                .transport(transport)
+                .throttle(throttle)
+                .build()
+        })
+        .expect("test setup");
     (org, okta, clock)
 }
 

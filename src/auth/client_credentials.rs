@@ -2,64 +2,24 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
 
 use http::HeaderMap;
-use oauth2::basic::{BasicClient, BasicTokenType};
-use oauth2::{AuthType, ClientId, ClientSecret, RequestTokenError, Scope, TokenResponse, TokenUrl};
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 use url::Url;
 
+pub use super::client_auth::{ClientAssertion, ClientAuth};
 use super::dpop::Dpop;
-use super::oauth_http::{OAuthHttp, ResponseMeta};
 use super::token::AccessToken;
 use super::token_cache::{RefreshPolicy, TokenCache};
+use super::token_endpoint::TokenEndpoint;
+use super::token_response::MAX_TOKEN_LIFETIME;
 use super::{AuthRequest, Authenticator, BoxFuture, header_value};
 use crate::clock::{Clock, SharedClock};
-use crate::error::{Error, HttpError, OAuthError, Result, display_url, snippet};
-use crate::transport::{Transport, retry_hint};
-
-/// Signs a fresh client assertion (RFC 7523) for each token request, e.g. a private-key JWT.
-///
-/// Implemented by the crate's private-key JWT signer; implement it yourself to sign with a
-/// key held in an HSM or a cloud KMS.
-pub trait ClientAssertion: Send + Sync + fmt::Debug {
-    /// The `client_assertion_type` (for JWTs:
-    /// `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`).
-    fn assertion_type(&self) -> &str {
-        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-    }
-
-    /// A new signed assertion for `client_id` at `token_url`, issued at `now`. Called once
-    /// per token request, retries included, so every assertion has a fresh `jti`.
-    fn sign(&self, client_id: &str, token_url: &Url, now: SystemTime) -> Result<SecretString>;
-}
-
-/// How the client proves its identity to the token endpoint.
-#[derive(Clone, Default)]
-#[non_exhaustive]
-pub enum ClientAuth {
-    /// `Authorization: Basic base64(urlencode(id):urlencode(secret))`, as RFC 6749 §2.3.1
-    /// requires (`client_secret_basic`). The default.
-    #[default]
-    BasicHeader,
-    /// `client_id` and `client_secret` in the form body (`client_secret_post`).
-    RequestBody,
-    /// A signed client assertion in the form body (`private_key_jwt`, RFC 7523).
-    Assertion(Arc<dyn ClientAssertion>),
-}
-
-impl fmt::Debug for ClientAuth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ClientAuth::BasicHeader => f.write_str("BasicHeader"),
-            ClientAuth::RequestBody => f.write_str("RequestBody"),
-            ClientAuth::Assertion(a) => f.debug_tuple("Assertion").field(a).finish(),
-        }
-    }
-}
+use crate::error::{Error, Result, display_url};
+use crate::transport::Transport;
 
 /// Builds [`ClientCredentials`].
 ///
@@ -99,8 +59,13 @@ pub struct ClientCredentialsBuilder {
 
 impl fmt::Debug for ClientCredentialsBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL as typed may carry a query or credentials: show neither.
+        let token_url = self
+            .token_url
+            .as_deref()
+            .map(|u| Url::parse(u).map_or_else(|_| "[unparsable]".to_owned(), |u| display_url(&u)));
         f.debug_struct("ClientCredentialsBuilder")
-            .field("token_url", &self.token_url)
+            .field("token_url", &token_url)
             .field("client_id", &self.client_id)
             .field(
                 "client_secret",
@@ -108,7 +73,10 @@ impl fmt::Debug for ClientCredentialsBuilder {
             )
             .field("client_auth", &self.client_auth)
             .field("scopes", &self.scopes)
-            .field("extra_params", &self.extra_params)
+            .field(
+                "extra_params",
+                &self.extra_params.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -234,19 +202,21 @@ impl ClientCredentialsBuilder {
         let clock = self.clock.unwrap_or_else(|| transport.shared_clock());
         Ok(ClientCredentials {
             inner: Arc::new(Inner {
-                token_url,
-                client_id,
-                client_secret: self.client_secret,
-                client_auth: self.client_auth,
-                scopes: self.scopes,
-                extra_params: self.extra_params,
                 refresh: self.refresh,
-                default_lifetime: self.default_lifetime,
+                default_lifetime: self.default_lifetime.min(MAX_TOKEN_LIFETIME),
                 cache: TokenCache::new(clock.clone()),
-                transport,
-                clock,
-                requests: AtomicU64::new(0),
-                dpop: Dpop::new(self.dpop)?,
+                endpoint: TokenEndpoint {
+                    token_url,
+                    client_id,
+                    client_secret: self.client_secret,
+                    client_auth: self.client_auth,
+                    scopes: self.scopes,
+                    extra_params: self.extra_params,
+                    transport,
+                    clock,
+                    dpop: Dpop::new(self.dpop)?,
+                    requests: AtomicU64::new(0),
+                },
             }),
         })
     }
@@ -280,34 +250,25 @@ pub struct ClientCredentials {
 }
 
 struct Inner {
-    token_url: Url,
-    client_id: String,
-    client_secret: Option<SecretString>,
-    client_auth: ClientAuth,
-    scopes: Vec<String>,
-    extra_params: Vec<(String, String)>,
     refresh: RefreshPolicy,
     default_lifetime: Duration,
     cache: TokenCache,
-    transport: Transport,
-    clock: SharedClock,
-    requests: AtomicU64,
-    dpop: Dpop,
+    endpoint: TokenEndpoint,
 }
 
 impl fmt::Debug for ClientCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = &*self.inner;
+        let endpoint = &self.inner.endpoint;
         f.debug_struct("ClientCredentials")
-            .field("token_url", &display_url(&inner.token_url))
-            .field("client_id", &inner.client_id)
+            .field("token_url", &display_url(&endpoint.token_url))
+            .field("client_id", &endpoint.client_id)
             .field(
                 "client_secret",
-                &inner.client_secret.as_ref().map(|_| "[redacted]"),
+                &endpoint.client_secret.as_ref().map(|_| "[redacted]"),
             )
-            .field("client_auth", &inner.client_auth)
-            .field("scopes", &inner.scopes)
-            .field("cache", &inner.cache)
+            .field("client_auth", &endpoint.client_auth)
+            .field("scopes", &endpoint.scopes)
+            .field("cache", &self.inner.cache)
             .finish_non_exhaustive()
     }
 }
@@ -349,219 +310,73 @@ impl ClientCredentials {
 
     /// How many HTTP requests have been sent to the token endpoint (retries included).
     pub fn token_requests(&self) -> u64 {
-        self.inner.requests.load(Ordering::Relaxed)
+        self.inner.endpoint.requests()
     }
 
     /// The token endpoint.
     pub fn token_url(&self) -> &Url {
-        &self.inner.token_url
+        &self.inner.endpoint.token_url
     }
 
     /// The client ID.
     pub fn client_id(&self) -> &str {
-        &self.inner.client_id
+        &self.inner.endpoint.client_id
     }
 
-    /// Fetches a token, retrying transient failures with a freshly built request each time.
+    /// Fetches a token through the transport's retry loop and reads its lifetime.
     async fn fetch(&self) -> Result<AccessToken> {
+        let endpoint = &self.inner.endpoint;
         let span = tracing::debug_span!(
             "scimkit.token",
-            token_url = %display_url(&self.inner.token_url),
-            client_id = %self.inner.client_id,
+            token_url = %display_url(&endpoint.token_url),
+            client_id = %endpoint.client_id,
         );
-        self.fetch_retrying().instrument(span).await
+        async {
+            let issued = endpoint.clock.now();
+            let response = endpoint.request().await.inspect_err(|err| {
+                tracing::debug!(error = %err, "token request failed");
+            })?;
+            self.token_from(response, issued)
+        }
+        .instrument(span)
+        .await
     }
 
-    async fn fetch_retrying(&self) -> Result<AccessToken> {
-        let policy = self.inner.transport.retry_policy().clone();
-        let mut retry = 0;
-        let started = self.inner.clock.now();
-        let mut nonce_retries = 0;
-        loop {
-            match self.fetch_once().await {
-                Ok(token) => return Ok(token),
-                Err((err, hint)) => {
-                    // DPoP: answer a nonce request (at most twice), and switch DPoP on when
-                    // the server demands it.
-                    if let Error::OAuth(e) = &err {
-                        let dpop = &self.inner.dpop;
-                        if e.error == "use_dpop_nonce" && dpop.enabled() && nonce_retries < 2 {
-                            nonce_retries += 1;
-                            tracing::debug!("token endpoint asked for a DPoP nonce; retrying");
-                            continue;
-                        }
-                        if e.error == "invalid_dpop_proof" && dpop.enable() {
-                            tracing::debug!("token endpoint requires DPoP; switching it on");
-                            continue;
-                        }
-                    }
-                    if err.is_retryable()
-                        && retry < policy.get_max_retries()
-                        && let Some(wait) =
-                            policy.wait(retry, hint, self.inner.clock.now() - started)
-                    {
-                        tracing::debug!(error = %err, ?wait, "token request failed; retrying");
-                        self.inner.clock.sleep(wait).await;
-                        retry += 1;
-                        continue;
-                    }
-                    tracing::debug!(error = %err, "token request failed");
-                    return Err(err);
-                }
-            }
-        }
-    }
-
-    async fn fetch_once(&self) -> std::result::Result<AccessToken, (Error, Option<Duration>)> {
-        let inner = &*self.inner;
-        let plain = |err: Error| (err, None);
-        let token_url = TokenUrl::from_url(inner.token_url.clone());
-        let mut client = BasicClient::new(ClientId::new(inner.client_id.clone()))
-            .set_token_uri(token_url)
-            .set_auth_type(match inner.client_auth {
-                ClientAuth::BasicHeader => AuthType::BasicAuth,
-                _ => AuthType::RequestBody,
-            });
-        if let Some(secret) = &inner.client_secret {
-            client = client.set_client_secret(ClientSecret::new(secret.expose_secret().to_owned()));
-        }
-        let assertion = match &inner.client_auth {
-            ClientAuth::Assertion(signer) => Some((
-                signer.assertion_type().to_owned(),
-                signer
-                    .sign(&inner.client_id, &inner.token_url, inner.clock.system_now())
-                    .map_err(plain)?,
-            )),
-            _ => None,
-        };
-        let mut request = client.exchange_client_credentials();
-        for scope in &inner.scopes {
-            request = request.add_scope(Scope::new(scope.clone()));
-        }
-        for (name, value) in &inner.extra_params {
-            request = request.add_extra_param(name.clone(), value.clone());
-        }
-        if let Some((kind, signed)) = &assertion {
-            request = request
-                .add_extra_param("client_assertion_type", kind.clone())
-                .add_extra_param("client_assertion", signed.expose_secret().to_owned());
-        }
-        let mut extra = HeaderMap::new();
-        if inner.dpop.enabled() {
-            let proof = inner
-                .dpop
-                .token_proof(&inner.token_url, inner.clock.system_now())
-                .map_err(plain)?;
-            extra.insert("dpop", proof);
-        }
-        let http = OAuthHttp::new(&inner.transport, extra);
-        let issued = inner.clock.now();
-        inner.requests.fetch_add(1, Ordering::Relaxed);
-        let result = request.request_async(&http).await;
-        let meta = http.meta();
-        inner.dpop.learn_token_nonce(&meta.headers);
-        let hint = retry_hint(&meta.headers, inner.clock.system_now());
-        let response = result.map_err(|e| (self.map_error(e, &meta), hint))?;
-
-        let token_type = match response.token_type() {
-            BasicTokenType::Bearer => "Bearer".to_owned(),
-            BasicTokenType::Mac => {
-                return Err(plain(Error::UnsupportedTokenType {
-                    token_type: "mac".into(),
-                }));
-            }
-            BasicTokenType::Extension(other)
-                if other.eq_ignore_ascii_case("dpop") && inner.dpop.enabled() =>
-            {
-                "DPoP".to_owned()
-            }
-            BasicTokenType::Extension(other) => {
-                return Err(plain(Error::UnsupportedTokenType {
-                    token_type: other.clone(),
-                }));
+    fn token_from(
+        &self,
+        response: super::token_response::TokenResponse,
+        issued: std::time::Instant,
+    ) -> Result<AccessToken> {
+        let endpoint = &self.inner.endpoint;
+        let token_type = match response.token_type.as_str() {
+            t if t.eq_ignore_ascii_case("bearer") => "Bearer".to_owned(),
+            t if t.eq_ignore_ascii_case("dpop") && endpoint.dpop.enabled() => "DPoP".to_owned(),
+            other => {
+                return Err(Error::UnsupportedTokenType {
+                    token_type: other.chars().take(64).collect(),
+                });
             }
         };
-        let lifetime = match response.expires_in() {
-            Some(lifetime) if !lifetime.is_zero() => lifetime,
-            Some(_) => Duration::from_secs(1),
-            None => inner.default_lifetime,
+        // A zero lifetime is read as one second: the token is used once, never cached.
+        let lifetime = match response.expires_in {
+            Some(lifetime) => lifetime.max(Duration::from_secs(1)),
+            None => self.inner.default_lifetime,
         };
-        let secret = response.access_token().secret();
-        let header = header_value(&token_type, secret).map_err(plain)?;
+        let header = header_value(&token_type, response.access_token.expose_secret())?;
+        // Lifetimes are capped at a day, so these sums cannot overflow; checked anyway.
+        let expires_at = issued
+            .checked_add(lifetime)
+            .ok_or_else(|| Error::config("token lifetime out of range"))?;
         tracing::debug!(lifetime_s = lifetime.as_secs(), "token issued");
         Ok(AccessToken {
-            secret: SecretString::from(secret.clone()),
+            secret: response.access_token,
             header,
             token_type,
-            expires_at: issued + lifetime,
-            refresh_at: inner.refresh.refresh_at(issued, lifetime),
-            scopes: response
-                .scopes()
-                .map(|scopes| scopes.iter().map(|s| s.to_string()).collect()),
+            expires_at,
+            refresh_at: self.inner.refresh.refresh_at(issued, lifetime),
+            scopes: response.scopes,
         })
     }
-
-    fn map_error(
-        &self,
-        err: RequestTokenError<Error, oauth2::basic::BasicErrorResponse>,
-        meta: &ResponseMeta,
-    ) -> Error {
-        let url = display_url(&self.inner.token_url);
-        let request_id = request_id(&meta.headers);
-        let status = meta.status;
-        let http_error = |status: http::StatusCode| {
-            Error::Http(Box::new(HttpError {
-                status,
-                url: url.clone(),
-                snippet: snippet(&meta.body),
-                request_id: request_id.clone(),
-                retry_after: retry_hint(&meta.headers, SystemTime::now()),
-            }))
-        };
-        match err {
-            RequestTokenError::ServerResponse(body) => Error::OAuth(Box::new(OAuthError {
-                status,
-                error: body.error().as_ref().to_owned(),
-                error_description: body.error_description().cloned(),
-                error_uri: body.error_uri().cloned(),
-                request_id,
-            })),
-            RequestTokenError::Request(err) => err,
-            RequestTokenError::Parse(err, _) => match status {
-                Some(status) if !status.is_success() => http_error(status),
-                _ => {
-                    let path = err.path().to_string();
-                    let message = if path.contains("token") {
-                        format!("at {path}: invalid value")
-                    } else {
-                        format!("at {path}: {}", err.inner())
-                    };
-                    Error::Decode {
-                        status: status.unwrap_or(http::StatusCode::OK),
-                        url,
-                        message,
-                        snippet: snippet(&meta.body),
-                    }
-                }
-            },
-            RequestTokenError::Other(message) => match status {
-                Some(status) if !status.is_success() => http_error(status),
-                _ => Error::Decode {
-                    status: status.unwrap_or(http::StatusCode::OK),
-                    url,
-                    message,
-                    snippet: snippet(&meta.body),
-                },
-            },
-        }
-    }
-}
-
-fn request_id(headers: &HeaderMap) -> Option<String> {
-    ["x-okta-request-id", "x-request-id", "request-id"]
-        .iter()
-        .find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
-        .map(str::to_owned)
 }
 
 impl Authenticator for ClientCredentials {
@@ -572,11 +387,12 @@ impl Authenticator for ClientCredentials {
                 .headers
                 .insert(http::header::AUTHORIZATION, token.header.clone());
             if token.token_type == "DPoP" {
-                let proof = self.inner.dpop.resource_proof(
+                let endpoint = &self.inner.endpoint;
+                let proof = endpoint.dpop.resource_proof(
                     request.method,
                     request.url,
                     token.secret.expose_secret(),
-                    self.inner.clock.system_now(),
+                    endpoint.clock.system_now(),
                 )?;
                 request.headers.insert("dpop", proof);
             }
@@ -591,7 +407,7 @@ impl Authenticator for ClientCredentials {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .any(|v| v.contains("use_dpop_nonce"));
-        if asks_nonce && self.inner.dpop.learn_resource_nonce(response) {
+        if asks_nonce && self.inner.endpoint.dpop.learn_resource_nonce(response) {
             return true;
         }
         let rejected = sent

@@ -13,7 +13,7 @@ use http::{HeaderMap, HeaderValue, Method};
 use serde_json::{Value, json};
 use url::Url;
 
-use super::private_key_jwt::{SigningKey, b64, epoch, jwk_thumbprint, random_id};
+use super::jose::{SigningKey, b64, epoch, jwk_thumbprint, random_id};
 use crate::error::{Error, Result};
 
 /// An in-memory P-256 key that signs DPoP proofs. Never leaves the process; `Debug` shows
@@ -109,10 +109,15 @@ pub(crate) struct Dpop {
     resource_nonce: Mutex<Option<String>>,
 }
 
+/// The longest `DPoP-Nonce` kept; a longer one is ignored (it would be copied into every
+/// proof).
+const MAX_NONCE: usize = 1024;
+
 pub(crate) fn dpop_nonce(headers: &HeaderMap) -> Option<String> {
     headers
         .get("dpop-nonce")
         .and_then(|v| v.to_str().ok())
+        .filter(|n| !n.is_empty() && n.len() <= MAX_NONCE)
         .map(str::to_owned)
 }
 
@@ -182,7 +187,7 @@ impl Dpop {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::private_key_jwt::verify_jws;
+    use crate::auth::jose::verify_jws;
 
     #[test]
     fn proofs_carry_the_rfc9449_claims_and_verify_with_their_own_key() {

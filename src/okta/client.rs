@@ -9,15 +9,16 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::errors::okta_error;
+use super::errors::okta_error_shape;
 use super::groups::Groups;
+use super::rate_limit::OktaRateLimits;
 use super::roles::Roles;
 use super::users::Users;
 use crate::auth::{
     ApiToken, Authenticator, ClientAssertion, ClientAuth, ClientCredentials, SharedAuthenticator,
 };
 use crate::error::{Error, Result};
-use crate::transport::{ApiRequest, RateLimit, Response, Transport};
+use crate::transport::{ApiRequest, RateLimit, Response, SendOptions, Transport};
 
 /// Okta's own domains, under which `<org>-admin.<domain>` is the Admin Console.
 const OKTA_DOMAINS: &[&str] = &[
@@ -153,6 +154,7 @@ pub struct OktaClientBuilder {
     credentials: Option<Credentials>,
     transport: Option<Transport>,
     dpop: bool,
+    throttle: bool,
 }
 
 impl fmt::Debug for OktaClientBuilder {
@@ -160,6 +162,7 @@ impl fmt::Debug for OktaClientBuilder {
         f.debug_struct("OktaClientBuilder")
             .field("org", &self.org.as_ref().map(Url::as_str))
             .field("credentials", &self.credentials.as_ref().map(|_| "[set]"))
+            .field("throttle", &self.throttle)
             .field("transport", &self.transport)
             .finish()
     }
@@ -221,11 +224,20 @@ impl OktaClientBuilder {
         self
     }
 
-    /// The transport (default [`Transport::default`]); share one to share connections and
-    /// the rate-limit view, or build one with `throttle(true)` so tasks wait for a spent
-    /// window's reset instead of collecting 429s.
+    /// The transport (default [`Transport::default`]); share one to share connections.
     pub fn transport(mut self, transport: Transport) -> Self {
         self.transport = Some(transport);
+        self
+    }
+
+    /// When the last answer from the same endpoint family said no requests remain in the
+    /// rate-limit window (`X-Rate-Limit-Remaining: 0`), wait for the reset before sending
+    /// instead of spending a request on a 429 (default `false`). Windows are tracked per
+    /// endpoint family (origin plus the first three path segments, and whether the path goes
+    /// deeper), as Okta's limits are; a wait longer than the retry policy's `max_wait` is
+    /// not made.
+    pub fn throttle(mut self, throttle: bool) -> Self {
+        self.throttle = throttle;
         self
     }
 
@@ -268,11 +280,17 @@ impl OktaClientBuilder {
                 ));
             }
         };
+        let rate_limits = OktaRateLimits::new(
+            self.throttle || transport.throttle_requested(),
+            transport.shared_clock(),
+            transport.retry_policy().get_max_wait(),
+        );
         Ok(OktaClient {
             inner: Arc::new(Inner {
                 org,
                 transport,
                 auth,
+                rate_limits,
             }),
         })
     }
@@ -306,6 +324,7 @@ struct Inner {
     org: Url,
     transport: Transport,
     auth: SharedAuthenticator,
+    rate_limits: OktaRateLimits,
 }
 
 impl fmt::Debug for OktaClient {
@@ -336,6 +355,12 @@ impl OktaClient {
     /// The `X-Rate-Limit-*` values of the most recent response that carried them.
     pub fn last_rate_limit(&self) -> Option<RateLimit> {
         self.inner.transport.last_rate_limit()
+    }
+
+    /// The rate-limit headers last seen for the endpoint family `url` falls in (known only
+    /// when the client throttles; see [`OktaClientBuilder::throttle`]).
+    pub fn rate_limit_for(&self, url: &Url) -> Option<RateLimit> {
+        self.inner.rate_limits.for_url(url)
     }
 
     /// Users with Okta's standard profile ([`DefaultProfile`](super::DefaultProfile)).
@@ -392,7 +417,7 @@ impl OktaClient {
             request = request.json(body)?;
         }
         let response = self.send(request).await?;
-        if response.body.iter().all(u8::is_ascii_whitespace) {
+        if response.is_empty_body() {
             return Ok(serde_json::Value::Null);
         }
         response.json()
@@ -423,16 +448,14 @@ impl OktaClient {
     /// Sends with the client's credentials; a non-2xx answer becomes an error (an Okta error
     /// body as [`Error::Okta`]).
     pub(crate) async fn send(&self, request: ApiRequest) -> Result<Response> {
-        let response = self
-            .inner
+        let options = SendOptions::new()
+            .auth(self.inner.auth.as_ref())
+            .hook(&self.inner.rate_limits);
+        self.inner
             .transport
-            .send(request, Some(self.inner.auth.as_ref()))
-            .await?;
-        if response.status.is_success() {
-            Ok(response)
-        } else {
-            Err(okta_error(response))
-        }
+            .send_with(request, options)
+            .await?
+            .check(Some(okta_error_shape))
     }
 
     pub(crate) async fn get_url(&self, url: Url) -> Result<Response> {
@@ -466,7 +489,7 @@ impl OktaClient {
         url: Url,
     ) -> Result<T> {
         let response = self.send(ApiRequest::new(method, url)).await?;
-        if response.body.iter().all(u8::is_ascii_whitespace) {
+        if response.is_empty_body() {
             return Ok(T::default());
         }
         response.json()

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::error::{Error, OktaError};
+use crate::error::{Error, OktaError, bounded};
 use crate::transport::Response;
 
 #[derive(Deserialize)]
@@ -27,23 +27,27 @@ struct Cause {
     error_summary: String,
 }
 
-/// A failed response as an error: [`Error::Okta`] when the body is an Okta error object,
-/// otherwise the transport's generic mapping ([`Error::Http`], [`Error::Redirect`]).
-pub(crate) fn okta_error(response: Response) -> Error {
-    match serde_json::from_slice::<Body>(&response.body) {
-        Ok(body) => Error::Okta(Box::new(OktaError {
-            status: response.status,
-            error_code: body.error_code,
-            error_summary: body.error_summary,
-            error_link: body.error_link,
-            error_id: body.error_id,
-            error_causes: body
-                .error_causes
-                .into_iter()
-                .map(|c| c.error_summary)
-                .collect(),
-            request_id: response.request_id(),
-        })),
-        Err(_) => response.into_http_error(),
-    }
+/// The most `errorCauses` kept in an error.
+const MAX_CAUSES: usize = 20;
+
+/// The Okta error shape: a body with an `errorCode` is an [`Error::Okta`]. Text fields are
+/// cut to 1 KiB and scrubbed of the request's secrets; at most 20 causes are kept.
+pub(crate) fn okta_error_shape(response: &Response) -> Option<Error> {
+    let body = serde_json::from_slice::<Body>(&response.body).ok()?;
+    let redactor = response.redactor();
+    let text = |t: &str| redactor.scrub(&bounded(t));
+    Some(Error::Okta(Box::new(OktaError {
+        status: response.status,
+        error_code: text(&body.error_code),
+        error_summary: text(&body.error_summary),
+        error_link: body.error_link.as_deref().map(text),
+        error_id: body.error_id.as_deref().map(text),
+        error_causes: body
+            .error_causes
+            .iter()
+            .take(MAX_CAUSES)
+            .map(|c| text(&c.error_summary))
+            .collect(),
+        request_id: response.request_id(),
+    })))
 }

@@ -34,6 +34,7 @@ mod groups;
 mod list;
 mod model;
 mod paging;
+mod rate_limit;
 mod roles;
 mod users;
 

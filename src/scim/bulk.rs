@@ -372,7 +372,7 @@ impl ScimClient {
             if !response.status.is_success() {
                 return Err(error_from_response(response));
             }
-            let result: BulkResponse = super::client::decode(&response)?;
+            let result: BulkResponse = response.json()?;
             for r in &result.operations {
                 if !r.is_success() {
                     errors += 1;

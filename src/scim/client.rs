@@ -315,44 +315,14 @@ impl ScimClient {
         if !response.status.is_success() {
             return Err(error_from_response(response));
         }
-        decode(&response)
+        response.json()
     }
-}
-
-/// Decodes a JSON body whatever JSON media type the server labelled it with; a body that is
-/// not JSON (an HTML error page behind a 200) is a [`Error::Decode`].
-pub(crate) fn decode<T: DeserializeOwned>(response: &Response) -> Result<T> {
-    let looks_json = response
-        .body
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .is_some_and(|b| *b == b'{' || *b == b'[');
-    if !response.is_json() && !looks_json {
-        return Err(response.decode_error(format!(
-            "expected a SCIM JSON body, got content type {:?}",
-            response.header_str("content-type").unwrap_or("(none)")
-        )));
-    }
-    // The fast path decodes directly; only a failure pays for tracking the JSON path.
-    if let Ok(value) = serde_json::from_slice(&response.body) {
-        return Ok(value);
-    }
-    let mut de = serde_json::Deserializer::from_slice(&response.body);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        response.decode_error(if path == "." {
-            inner.to_string()
-        } else {
-            format!("at {path}: {inner}")
-        })
-    })
 }
 
 /// Reads a resource from a 2xx response, taking the `ETag` header as the version when the
 /// body carries none.
 fn decode_resource<T: Resource>(response: &Response) -> Result<T> {
-    let mut resource: T = decode(response)?;
+    let mut resource: T = response.json()?;
     if resource.version().is_none()
         && let Some(etag) = response.header_str(ETAG.as_str())
     {

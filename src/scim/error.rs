@@ -4,7 +4,7 @@ use http::StatusCode;
 use serde::Deserialize;
 
 use super::serde_util::opt_u64;
-use crate::error::{Error, ScimError};
+use crate::error::{Error, ScimError, bounded};
 use crate::transport::Response;
 
 /// The `scimType` of a SCIM error, so callers can branch without string matching.
@@ -113,13 +113,10 @@ struct ErrorBody {
 
 const ERROR_URN: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 
-/// Turns a non-success response from a SCIM endpoint into an error: 304 →
-/// [`Error::NotModified`]; a SCIM error body (or any 404/409/412) → [`Error::Scim`]; anything
-/// else → the transport's generic error.
-pub(crate) fn error_from_response(response: Response) -> Error {
-    if response.status == StatusCode::NOT_MODIFIED {
-        return Error::NotModified;
-    }
+/// The SCIM error shape (RFC 7644 §3.12): a body with the Error schema, a `scimType`, or a
+/// `status` with a `detail` — or any JSON body (even none) behind a 400, 404, 409 or 412 —
+/// is an [`Error::Scim`]. `detail` is cut to 1 KiB and scrubbed of the request's secrets.
+pub(crate) fn scim_error(response: &Response) -> Option<Error> {
     let body = serde_json::from_slice::<ErrorBody>(&response.body).ok();
     let is_scim = body.as_ref().is_some_and(|b| {
         b.schemas.iter().any(|s| s.eq_ignore_ascii_case(ERROR_URN))
@@ -131,16 +128,28 @@ pub(crate) fn error_from_response(response: Response) -> Error {
         || (typed_status && body.is_some())
         || matches!(response.status.as_u16(), 404 | 409 | 412))
     {
-        return response.into_http_error();
+        return None;
     }
+    let redactor = response.redactor();
     let (scim_type, detail) = match body {
-        Some(b) => (b.scim_type.filter(|t| !t.is_empty()), b.detail),
+        Some(b) => (
+            b.scim_type
+                .filter(|t| !t.is_empty())
+                .map(|t| redactor.scrub(&bounded(&t))),
+            b.detail.map(|d| redactor.scrub(&bounded(&d))),
+        ),
         None => (None, None),
     };
-    Error::Scim(Box::new(ScimError {
+    Some(Error::Scim(Box::new(ScimError {
         status: response.status,
         scim_type,
         detail,
         request_id: response.request_id(),
-    }))
+    })))
+}
+
+/// A non-success response from a SCIM endpoint as an error: the transport's one
+/// status→error step with the SCIM shape plugged in (304 → [`Error::NotModified`]).
+pub(crate) fn error_from_response(response: Response) -> Error {
+    response.into_error(Some(scim_error))
 }

@@ -265,5 +265,5 @@ pub(crate) async fn fetch_page<T: Resource>(
     if !response.status.is_success() {
         return Err(error_from_response(response));
     }
-    super::client::decode(&response)
+    response.json()
 }

@@ -1,10 +1,33 @@
-//! The HTTP layer: one shared `reqwest` client, retries with back-off, rate-limit hints.
+//! The pipeline every request goes through: request value → [`SendHook`] →
+//! [`Authenticator`] → one `reqwest` client in one retry loop → [`Response`] → one decoder.
+//!
+//! - [`ApiRequest`]: the request value, built by typed client code.
+//! - [`Authenticator`] / [`AuthRequest`]: the credentials hook, implemented in
+//!   [`crate::auth`] (the transport never imports it).
+//! - [`SendHook`] / [`Attempt`]: a protocol's rules around each attempt (Okta's rate-limit
+//!   buckets and retry headers live in [`crate::okta`] as one).
+//! - [`Transport`] / [`TransportBuilder`] / [`SendOptions`]: the one `reqwest` client,
+//!   timeouts, the size limit and the one retry loop, under the [`RetryPolicy`] (which also
+//!   says why a write is never sent twice).
+//! - [`Response`]: the one decoder (media types, JSON paths, redacted snippets, request ids).
+//! - [`RateLimit`]: `X-Rate-Limit-*` and `Retry-After`, read with checked arithmetic.
 
-mod client;
+mod authenticate;
+mod builder;
+mod failure;
+mod hook;
 mod rate_limit;
+mod request;
+mod response;
 mod retry;
+mod send;
+mod url_rules;
 
-pub use client::{ApiRequest, Response, Transport, TransportBuilder, USER_AGENT};
-pub use rate_limit::RateLimit;
-pub(crate) use rate_limit::retry_hint;
+pub use authenticate::{AuthRequest, Authenticator, BoxFuture, SharedAuthenticator};
+pub use builder::TransportBuilder;
+pub use hook::{Attempt, SendHook};
+pub use rate_limit::{MAX_SERVER_WAIT, RateLimit};
+pub use request::ApiRequest;
+pub use response::Response;
 pub use retry::RetryPolicy;
+pub use send::{SendOptions, Transport, USER_AGENT};

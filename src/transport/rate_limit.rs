@@ -1,9 +1,19 @@
-//! Server hints about when to come back: `Retry-After` (RFC 9110 §10.2.3) and Okta's
-//! `X-Rate-Limit-Limit` / `-Remaining` / `-Reset` headers.
+//! Server hints about when to come back: `Retry-After` (RFC 9110 §10.2.3) and the
+//! `X-Rate-Limit-Limit` / `-Remaining` / `-Reset` headers (Okta's, and others').
+//!
+//! Every value here comes from the network, so none of it is trusted: times are computed
+//! with checked arithmetic, an instant that would overflow is dropped, and every wait is
+//! capped at [`MAX_SERVER_WAIT`].
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::HeaderMap;
+
+/// The longest wait a server can ask for, whatever its headers say (one day). A longer
+/// `Retry-After` or rate-limit reset counts as this long, which is more than any
+/// [`RetryPolicy::max_wait`](super::RetryPolicy::max_wait) worth setting: the client then
+/// returns the error (with its `retry_after`) instead of waiting.
+pub const MAX_SERVER_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// The rate-limit headers of the last response that carried them (Okta's `X-Rate-Limit-*`).
 ///
@@ -36,8 +46,9 @@ impl RateLimit {
         let limit = header_u64(headers, "x-rate-limit-limit").and_then(|v| u32::try_from(v).ok());
         let remaining =
             header_u64(headers, "x-rate-limit-remaining").and_then(|v| u32::try_from(v).ok());
+        // Epoch seconds from the wire: an absurd value must not overflow `SystemTime`.
         let reset = header_u64(headers, "x-rate-limit-reset")
-            .map(|secs| UNIX_EPOCH + Duration::from_secs(secs));
+            .and_then(|secs| UNIX_EPOCH.checked_add(Duration::from_secs(secs)));
         if limit.is_none() && remaining.is_none() && reset.is_none() {
             return None;
         }
@@ -68,7 +79,8 @@ pub(crate) fn server_date(headers: &HeaderMap, now: SystemTime) -> SystemTime {
 }
 
 /// How long the server asked us to wait before retrying, from `Retry-After` (seconds or an
-/// HTTP date) or, failing that, `X-Rate-Limit-Reset − Date + 1 s`.
+/// HTTP date) or, failing that, `X-Rate-Limit-Reset − Date + 1 s`; at most
+/// [`MAX_SERVER_WAIT`]. A time in the past means no wait; an unreadable value is ignored.
 pub(crate) fn retry_hint(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     if let Some(value) = headers
         .get(http::header::RETRY_AFTER)
@@ -76,16 +88,26 @@ pub(crate) fn retry_hint(headers: &HeaderMap, now: SystemTime) -> Option<Duratio
     {
         let value = value.trim();
         if let Ok(secs) = value.parse::<u64>() {
-            return Some(Duration::from_secs(secs));
+            return Some(Duration::from_secs(secs).min(MAX_SERVER_WAIT));
         }
         if let Ok(at) = httpdate::parse_http_date(value) {
             let date = server_date(headers, now);
-            return Some(at.duration_since(date).unwrap_or_default());
+            return Some(
+                at.duration_since(date)
+                    .unwrap_or_default()
+                    .min(MAX_SERVER_WAIT),
+            );
         }
     }
     let reset = RateLimit::from_headers(headers)?.reset?;
     let date = server_date(headers, now);
-    Some(reset.duration_since(date).unwrap_or_default() + Duration::from_secs(1))
+    Some(
+        reset
+            .duration_since(date)
+            .unwrap_or_default()
+            .saturating_add(Duration::from_secs(1))
+            .min(MAX_SERVER_WAIT),
+    )
 }
 
 #[cfg(test)]
@@ -130,6 +152,63 @@ mod tests {
         let limit = RateLimit::from_headers(&h).unwrap();
         assert!(limit.exhausted_at(now - Duration::from_secs(100)));
         assert!(!limit.exhausted_at(now));
+    }
+
+    #[test]
+    fn absurd_wire_values_never_panic_and_are_capped() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let max = u64::MAX.to_string();
+        // (headers, expected hint)
+        type Case<'a> = (Vec<(&'static str, &'a str)>, Option<Duration>);
+        let cases: Vec<Case> = vec![
+            (vec![("retry-after", &max)], Some(MAX_SERVER_WAIT)),
+            (vec![("retry-after", "18446744073709551616")], None),
+            (vec![("retry-after", "-5")], None),
+            (vec![("retry-after", "1.5")], None),
+            (vec![("retry-after", "")], None),
+            (
+                vec![("retry-after", "Fri, 31 Dec 9999 23:59:59 GMT")],
+                Some(MAX_SERVER_WAIT),
+            ),
+            (
+                vec![("retry-after", "Thu, 01 Jan 1970 00:00:00 GMT")],
+                Some(Duration::ZERO),
+            ),
+            (vec![("x-rate-limit-reset", &max)], None),
+            (
+                vec![("x-rate-limit-reset", "99999999999999")],
+                Some(MAX_SERVER_WAIT),
+            ),
+            (
+                vec![("x-rate-limit-reset", "0")],
+                Some(Duration::from_secs(1)),
+            ),
+            (
+                vec![("x-rate-limit-reset", "1700000010"), ("date", "garbage")],
+                Some(Duration::from_secs(11)),
+            ),
+            (
+                vec![
+                    ("x-rate-limit-reset", "1700000010"),
+                    ("date", "Fri, 31 Dec 9999 23:59:59 GMT"),
+                ],
+                Some(Duration::from_secs(1)),
+            ),
+            (
+                vec![
+                    ("x-rate-limit-limit", &max),
+                    ("x-rate-limit-remaining", "-1"),
+                ],
+                None,
+            ),
+        ];
+        for (pairs, expected) in cases {
+            let h = headers(&pairs);
+            assert_eq!(retry_hint(&h, now), expected, "{pairs:?}");
+            let _ = RateLimit::from_headers(&h).map(|l| l.exhausted_at(now));
+        }
+        let limit = RateLimit::from_headers(&headers(&[("x-rate-limit-limit", &max)]));
+        assert_eq!(limit, None, "a limit beyond u32 is not a limit");
     }
 
     #[test]

@@ -4,16 +4,38 @@ use std::time::Duration;
 
 use http::{Method, StatusCode};
 
-/// Retry behaviour for transient failures: connection errors, timeouts, HTTP 429, 502, 503
-/// and 504.
+use crate::error::Error;
+
+/// Retry behaviour for transient failures, and the rule that keeps a write from being sent
+/// twice.
 ///
-/// A 429 and a connection that could not be made are retried for every method (the server
-/// did not act on the request); timeouts and 502/503/504 only for idempotent requests (GET,
-/// HEAD, PUT, DELETE, OPTIONS, or a request marked idempotent). The wait before retry `n`
-/// (0-based) is `initial_backoff × 2ⁿ`, capped at `max_backoff`, with "equal jitter" (half
-/// fixed, half random); a `Retry-After` or `X-Rate-Limit-Reset` from the server replaces it
-/// when longer. A server that asks for more than `max_wait` is not waited for: the error is
-/// returned with its `retry_after`.
+/// **What is retried.** Every request, whatever its method, is retried when
+/// - the connection could not be made (refused, DNS, TLS handshake, connect timeout): the
+///   request was never written, so the server cannot have acted on it;
+/// - the server answered 429 (rate limited) or 408 (it did not read the request).
+///
+/// An *idempotent* request (GET, HEAD, PUT, DELETE, OPTIONS, or one marked with
+/// [`ApiRequest::idempotent`](super::ApiRequest::idempotent)) is also retried when
+/// - the server answered 500, 502, 503 or 504;
+/// - the attempt timed out after the request was written;
+/// - the connection was reset or closed, or the answer was not HTTP, after the request was
+///   written ([`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown));
+/// - the connection dropped in the middle of the answer's body
+///   ([`Error::BodyInterrupted`](crate::Error::BodyInterrupted)).
+///
+/// **What is never retried.** A POST or PATCH that the server may have received is never
+/// sent again: after a reset, a close, a garbage answer or a timeout once the request was
+/// written, the call fails with [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown)
+/// (or [`Error::BodyInterrupted`](crate::Error::BodyInterrupted) when a status had already
+/// arrived), whose message says the outcome is unknown. Read the server's state before you
+/// send it again (e.g. look the user up by `userName`): that is how a retry cannot create a
+/// duplicate user.
+///
+/// **How long to wait.** The wait before retry `n` (0-based) is `initial_backoff × 2ⁿ`,
+/// capped at `max_backoff`, with "equal jitter" (half fixed, half random); a `Retry-After`
+/// or `X-Rate-Limit-Reset` from the server replaces it when longer. A server that asks for
+/// more than `max_wait` is not waited for: the error is returned with its `retry_after`.
+/// No wait ends later than `max_elapsed` after the call started.
 ///
 /// ```
 /// use std::time::Duration;
@@ -143,7 +165,7 @@ impl RetryPolicy {
             None => backoff,
         };
         match self.max_elapsed {
-            Some(deadline) if elapsed + wait > deadline => None,
+            Some(deadline) if elapsed.saturating_add(wait) > deadline => None,
             _ => Some(wait),
         }
     }
@@ -157,11 +179,25 @@ pub(crate) fn idempotent_method(method: &Method) -> bool {
     )
 }
 
-/// Whether a response status is worth another attempt.
+/// Whether a response status is worth another attempt (see [`RetryPolicy`]).
 pub(crate) fn retry_status(status: StatusCode, idempotent: bool) -> bool {
     match status.as_u16() {
-        429 => true,
-        502..=504 => idempotent,
+        408 | 429 => true,
+        500 | 502..=504 => idempotent,
+        _ => false,
+    }
+}
+
+/// Whether a failed attempt (no complete answer) is worth another attempt: the rule that
+/// keeps a write the server may have seen from being sent twice.
+pub(crate) fn retry_failure(error: &Error, idempotent: bool) -> bool {
+    match error {
+        // Never written: safe for every method.
+        Error::Connect { .. } => true,
+        // Written, perhaps acted on: only when sending twice is harmless.
+        Error::Timeout { .. } | Error::OutcomeUnknown { .. } | Error::BodyInterrupted { .. } => {
+            idempotent
+        }
         _ => false,
     }
 }
@@ -221,11 +257,103 @@ mod tests {
 
     #[test]
     fn which_statuses_retry() {
-        assert!(retry_status(StatusCode::TOO_MANY_REQUESTS, false));
-        assert!(retry_status(StatusCode::SERVICE_UNAVAILABLE, true));
-        assert!(!retry_status(StatusCode::SERVICE_UNAVAILABLE, false));
-        assert!(!retry_status(StatusCode::INTERNAL_SERVER_ERROR, true));
-        assert!(idempotent_method(&Method::PUT));
-        assert!(!idempotent_method(&Method::POST));
+        // (status, retried when idempotent, retried when not)
+        let table = [
+            (200, false, false),
+            (400, false, false),
+            (401, false, false),
+            (404, false, false),
+            (408, true, true),
+            (409, false, false),
+            (429, true, true),
+            (500, true, false),
+            (501, false, false),
+            (502, true, false),
+            (503, true, false),
+            (504, true, false),
+            (505, false, false),
+        ];
+        for (code, idempotent, other) in table {
+            let status = StatusCode::from_u16(code).unwrap();
+            assert_eq!(retry_status(status, true), idempotent, "{code}");
+            assert_eq!(retry_status(status, false), other, "{code}");
+        }
+        for m in [
+            Method::GET,
+            Method::HEAD,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ] {
+            assert!(idempotent_method(&m), "{m}");
+        }
+        for m in [Method::POST, Method::PATCH, Method::CONNECT] {
+            assert!(!idempotent_method(&m), "{m}");
+        }
+    }
+
+    #[test]
+    fn which_failures_retry() {
+        let url = || "https://h/x".to_owned();
+        // (failure, retried when idempotent, retried when not)
+        let table = [
+            (
+                Error::Connect {
+                    url: url(),
+                    message: "refused".into(),
+                },
+                true,
+                true,
+            ),
+            (Error::Timeout { url: url() }, true, false),
+            (
+                Error::OutcomeUnknown {
+                    url: url(),
+                    message: "reset".into(),
+                    idempotent: true,
+                },
+                true,
+                false,
+            ),
+            (
+                Error::BodyInterrupted {
+                    status: StatusCode::OK,
+                    url: url(),
+                    received: 10,
+                    message: "closed".into(),
+                    idempotent: true,
+                },
+                true,
+                false,
+            ),
+            (
+                Error::BodyTooLarge {
+                    url: url(),
+                    limit: 1,
+                },
+                false,
+                false,
+            ),
+            (Error::config("x"), false, false),
+        ];
+        for (error, idempotent, other) in table {
+            assert_eq!(retry_failure(&error, true), idempotent, "{error:?}");
+            assert_eq!(retry_failure(&error, false), other, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn waits_never_overflow() {
+        let p = RetryPolicy::default()
+            .max_wait(Duration::MAX)
+            .max_elapsed(Duration::from_secs(10));
+        assert_eq!(p.wait(u32::MAX, Some(Duration::MAX), Duration::MAX), None);
+        let p = RetryPolicy::default()
+            .max_backoff(Duration::MAX)
+            .jitter(false);
+        assert_eq!(
+            p.backoff(u32::MAX),
+            Duration::from_millis(200).saturating_mul(1 << 30)
+        );
     }
 }

@@ -10,7 +10,7 @@ use wiremock::{Request, ResponseTemplate};
 use super::super::oauth::{GrantForm, oauth_error};
 use super::routes::Principal;
 use super::state::{ApiErr, IssuedToken, State};
-use crate::auth::private_key_jwt::{b64, epoch, jwk_thumbprint, random_id, verify_jws};
+use crate::auth::jose::{b64, epoch, jwk_thumbprint, random_id, verify_jws};
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 

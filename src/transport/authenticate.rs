@@ -1,0 +1,117 @@
+//! The hook the transport calls to put credentials on a request: [`Authenticator`].
+//!
+//! It lives here, below the transport, so that the transport never depends on the
+//! credentials module: [`crate::auth`] implements it (API tokens, bearer tokens, OAuth 2.0
+//! client credentials, private-key JWT, DPoP), and so can callers.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, StatusCode};
+use url::Url;
+
+use super::Response;
+use crate::error::Result;
+
+/// A boxed, sendable future borrowed for `'a`: what [`Authenticator`] methods and the
+/// paginator's page sources return.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The parts of an outgoing attempt an [`Authenticator`] may read and change.
+///
+/// The transport builds a fresh one for every attempt, from the request as the caller made
+/// it, so whatever an authenticator adds (a header, form fields) is never added twice.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct AuthRequest<'a> {
+    /// The request's method.
+    pub method: &'a Method,
+    /// The request's full URL.
+    pub url: &'a Url,
+    /// The request's headers: set `Authorization` (and e.g. `DPoP`) here.
+    pub headers: &'a mut HeaderMap,
+    /// The request's body, for credentials that travel in it (client authentication in an
+    /// `application/x-www-form-urlencoded` token request). `None` when the request has no
+    /// body.
+    pub body: Option<&'a mut Bytes>,
+}
+
+impl<'a> AuthRequest<'a> {
+    /// Wraps a request's parts for an [`Authenticator`] (useful when testing one).
+    pub fn new(method: &'a Method, url: &'a Url, headers: &'a mut HeaderMap) -> Self {
+        AuthRequest {
+            method,
+            url,
+            headers,
+            body: None,
+        }
+    }
+
+    /// The same, with a body an authenticator may extend.
+    pub fn with_body(mut self, body: &'a mut Bytes) -> Self {
+        self.body = Some(body);
+        self
+    }
+}
+
+/// Puts credentials on requests, and hears when the server rejected them.
+///
+/// The transport calls [`authorize`](Authenticator::authorize) before every attempt, and
+/// [`rejected`](Authenticator::rejected) when an answer is 400 or 401; when that returns
+/// `true` the request is sent again with fresh credentials: after a 401 once per call, after
+/// a 400 at most twice, so a server that always answers 401 costs two requests, not a loop.
+///
+/// ```
+/// use http::{HeaderMap, Method};
+/// use scimkit::auth::{AuthRequest, Authenticator, BearerToken};
+///
+/// # tokio_test_block_on(async {
+/// let auth = BearerToken::new("t0ken".to_string());
+/// let url = url::Url::parse("https://scim.example.com/v2/Users").unwrap();
+/// let mut headers = HeaderMap::new();
+/// auth.authorize(AuthRequest::new(&Method::GET, &url, &mut headers)).await.unwrap();
+/// assert_eq!(headers["authorization"], "Bearer t0ken");
+/// # });
+/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+/// # }
+/// ```
+pub trait Authenticator: Send + Sync + fmt::Debug {
+    /// Sets the credentials on an attempt about to be sent.
+    fn authorize<'a>(&'a self, request: AuthRequest<'a>) -> BoxFuture<'a, Result<()>>;
+
+    /// Called when the server answered 401 to an attempt carrying `sent` headers; `response`
+    /// are the 401's headers. Returns whether sending the request again could succeed (a
+    /// cached token was dropped, a nonce was learned). The default: `false`.
+    fn unauthorized(&self, sent: &HeaderMap, response: &HeaderMap) -> bool {
+        let _ = (sent, response);
+        false
+    }
+
+    /// Called when the server answered 400 or 401 to an attempt carrying `sent` headers.
+    /// Returns whether sending it again with fresh credentials could succeed. The default
+    /// asks [`unauthorized`](Self::unauthorized) for a 401 and says `false` for a 400; a
+    /// token endpoint's authenticator overrides it to answer a DPoP nonce request (RFC 9449
+    /// §8), which comes as a 400.
+    fn rejected(&self, sent: &HeaderMap, response: &Response) -> bool {
+        response.status == StatusCode::UNAUTHORIZED && self.unauthorized(sent, &response.headers)
+    }
+}
+
+impl<T: Authenticator + ?Sized> Authenticator for Arc<T> {
+    fn authorize<'a>(&'a self, request: AuthRequest<'a>) -> BoxFuture<'a, Result<()>> {
+        (**self).authorize(request)
+    }
+    fn unauthorized(&self, sent: &HeaderMap, response: &HeaderMap) -> bool {
+        (**self).unauthorized(sent, response)
+    }
+    fn rejected(&self, sent: &HeaderMap, response: &Response) -> bool {
+        (**self).rejected(sent, response)
+    }
+}
+
+/// A shared authenticator, as clients hold it.
+pub type SharedAuthenticator = Arc<dyn Authenticator>;

@@ -1,0 +1,205 @@
+//! What went wrong when no complete answer arrived, classified by *when* it went wrong:
+//! before the request was written (safe to resend), after it was written (the outcome is
+//! unknown), or in the middle of the answer's body.
+
+use http::StatusCode;
+use url::Url;
+
+use crate::error::{Error, TlsErrorKind, display_url};
+
+/// The root cause of a reqwest error, with any full URL (which may carry a query) replaced
+/// by the shown one.
+fn root_message(e: &reqwest::Error, shown: &str) -> String {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message = s.to_string();
+        source = s.source();
+    }
+    if let Some(full) = e.url().map(|u| u.as_str().to_owned()) {
+        message = message.replace(&full, shown);
+    }
+    message
+}
+
+/// Every message in the error's source chain, lower-cased, for recognising TLS failures
+/// from either backend (rustls or the platform's library).
+fn chain_text(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(" | ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text.to_ascii_lowercase()
+}
+
+/// The TLS failure in a connect error's chain, if it is one.
+pub(crate) fn tls_kind(text: &str) -> Option<TlsErrorKind> {
+    const UNKNOWN_ISSUER: &[&str] = &[
+        "unknownissuer",
+        "unknown issuer",
+        "unable to get local issuer certificate",
+        "self-signed certificate",
+        "self signed certificate",
+        "unable to verify the first certificate",
+        "certificate verify failed: (unable to get",
+    ];
+    const EXPIRED: &[&str] = &[
+        "expired",
+        "certificate has expired",
+        "notvalidyet",
+        "not yet valid",
+    ];
+    const WRONG_HOST: &[&str] = &[
+        "notvalidforname",
+        "not valid for name",
+        "hostname mismatch",
+        "ip address mismatch",
+        "certificate is not valid for",
+    ];
+    const OTHER: &[&str] = &[
+        "invalid peer certificate",
+        "certificate verify failed",
+        "tls handshake",
+        "handshake failure",
+        "received fatal alert",
+        "invalidcertificate",
+        "peer is incompatible",
+        "wrong version number",
+        "corrupt message",
+        "ssl routines",
+    ];
+    let has = |needles: &[&str]| needles.iter().any(|n| text.contains(n));
+    if has(WRONG_HOST) {
+        Some(TlsErrorKind::WrongHost)
+    } else if has(EXPIRED) && (text.contains("certif") || text.contains("notvalidyet")) {
+        Some(TlsErrorKind::Expired)
+    } else if has(UNKNOWN_ISSUER) {
+        Some(TlsErrorKind::UnknownIssuer)
+    } else if has(OTHER) {
+        Some(TlsErrorKind::Other)
+    } else {
+        None
+    }
+}
+
+/// A failure of `send()`: no answer head arrived.
+///
+/// - connection not made (refused, DNS, TLS handshake, connect timeout): [`Error::Connect`]
+///   or [`Error::Tls`]; the request was never written;
+/// - a timeout once the request may have been written: [`Error::Timeout`] for an idempotent
+///   request, [`Error::OutcomeUnknown`] for any other;
+/// - a reset, a close, an answer that is not HTTP: [`Error::OutcomeUnknown`].
+pub(crate) fn send_failure(e: &reqwest::Error, url: &Url, idempotent: bool) -> Error {
+    let shown = display_url(url);
+    if e.is_builder() {
+        return Error::Transport(root_message(e, &shown).into());
+    }
+    if e.is_connect() {
+        let text = chain_text(e);
+        if let Some(kind) = tls_kind(&text) {
+            return Error::Tls {
+                url: shown.clone(),
+                kind,
+                message: root_message(e, &shown),
+            };
+        }
+        if e.is_timeout() {
+            return Error::Timeout { url: shown };
+        }
+        return Error::Connect {
+            message: root_message(e, &shown),
+            url: shown,
+        };
+    }
+    if e.is_timeout() && idempotent {
+        return Error::Timeout { url: shown };
+    }
+    let message = if e.is_timeout() {
+        "timed out after the request was sent".to_owned()
+    } else {
+        root_message(e, &shown)
+    };
+    Error::OutcomeUnknown {
+        url: shown,
+        message,
+        idempotent,
+    }
+}
+
+/// A failure while reading the body of an answer whose head (status) had arrived.
+pub(crate) fn body_failure(
+    e: &reqwest::Error,
+    url: &Url,
+    status: StatusCode,
+    received: usize,
+    idempotent: bool,
+) -> Error {
+    let shown = display_url(url);
+    if e.is_timeout() && idempotent {
+        return Error::Timeout { url: shown };
+    }
+    let message = if e.is_timeout() {
+        "timed out".to_owned()
+    } else {
+        root_message(e, &shown)
+    };
+    Error::BodyInterrupted {
+        status,
+        url: shown,
+        received: u64::try_from(received).unwrap_or(u64::MAX),
+        message,
+        idempotent,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_failures_from_both_backends() {
+        // (chain text, kind): messages as rustls and OpenSSL word them.
+        let table = [
+            (
+                "invalid peer certificate: unknownissuer",
+                Some(TlsErrorKind::UnknownIssuer),
+            ),
+            (
+                "error:0a000086:ssl routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889: (unable to get local issuer certificate)",
+                Some(TlsErrorKind::UnknownIssuer),
+            ),
+            (
+                "invalid peer certificate: expired",
+                Some(TlsErrorKind::Expired),
+            ),
+            (
+                "certificate verify failed (certificate has expired)",
+                Some(TlsErrorKind::Expired),
+            ),
+            (
+                "invalid peer certificate: notvalidforname",
+                Some(TlsErrorKind::WrongHost),
+            ),
+            (
+                "invalid peer certificate: certificate not valid for name \"localhost\"; certificate is only valid for ...",
+                Some(TlsErrorKind::WrongHost),
+            ),
+            (
+                "certificate verify failed (hostname mismatch)",
+                Some(TlsErrorKind::WrongHost),
+            ),
+            (
+                "received fatal alert: handshakefailure",
+                Some(TlsErrorKind::Other),
+            ),
+            ("tcp connect error: connection refused (os error 111)", None),
+            ("dns error: failed to lookup address information", None),
+        ];
+        for (text, kind) in table {
+            assert_eq!(tls_kind(text), kind, "{text}");
+        }
+    }
+}

@@ -1,0 +1,386 @@
+//! [`Response`] and the one decoder: media-type tolerance, the JSON path of a failure, one
+//! redacted snippet, one request-id reader, and the one status→error step into which each
+//! protocol plugs its own error shape.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::rate_limit::retry_hint;
+use crate::error::{Error, HttpError, Result, display_url};
+use crate::redact::Redactor;
+
+/// A protocol's error shape: reads a failed response's body as that protocol's error
+/// (`None` when the body is not one). SCIM, Okta and OAuth each provide one.
+pub(crate) type ErrorShape = fn(&Response) -> Option<Error>;
+
+/// What an attempt sent, kept with its answer so that an error built from the answer can
+/// scrub the exact secrets the request carried (a server may echo them back).
+#[derive(Clone, Default)]
+pub(crate) struct Sent {
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Option<Bytes>,
+}
+
+/// A complete response: status, headers and the whole body (within the size limit).
+#[derive(Clone)]
+pub struct Response {
+    /// The status.
+    pub status: StatusCode,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+    url: Url,
+    sent: Option<Arc<Sent>>,
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("url", &display_url(&self.url))
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The longest request id kept from a header; longer values are cut.
+const MAX_REQUEST_ID: usize = 128;
+
+/// The provider's request id from `headers`: `X-Okta-Request-Id`, `X-Request-Id`,
+/// `Request-Id` or `X-MS-Request-Id`; visible ASCII only, at most 128 characters.
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+    [
+        "x-okta-request-id",
+        "x-request-id",
+        "request-id",
+        "x-ms-request-id",
+    ]
+    .iter()
+    .find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
+    .map(|id| {
+        id.chars()
+            .filter(|c| c.is_ascii_graphic())
+            .take(MAX_REQUEST_ID)
+            .collect::<String>()
+    })
+    .filter(|id| !id.is_empty())
+}
+
+impl Response {
+    pub(crate) fn new(
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+        url: Url,
+        sent: Option<Arc<Sent>>,
+    ) -> Self {
+        Response {
+            status,
+            headers,
+            body,
+            url,
+            sent,
+        }
+    }
+
+    /// A response made up in memory (for testing code that decodes responses).
+    ///
+    /// ```
+    /// use scimkit::transport::Response;
+    /// let url = url::Url::parse("https://api.example.com/x").unwrap();
+    /// let r = Response::from_parts(http::StatusCode::OK, http::HeaderMap::new(), r#"{"a":1}"#.into(), url);
+    /// let v: serde_json::Value = r.json().unwrap();
+    /// assert_eq!(v["a"], 1);
+    /// ```
+    pub fn from_parts(status: StatusCode, headers: HeaderMap, body: Bytes, url: Url) -> Self {
+        Response::new(status, headers, body, url, None)
+    }
+
+    /// The headers the attempt that got this answer was sent with.
+    pub(crate) fn sent_headers(&self) -> Option<&HeaderMap> {
+        self.sent.as_deref().map(|s| &s.headers)
+    }
+
+    /// The URL the response came from.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// A header as a string, when present and valid.
+    pub fn header_str(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The provider's request id: `X-Okta-Request-Id`, `X-Request-Id`, `Request-Id` or
+    /// `X-MS-Request-Id` (visible ASCII, at most 128 characters).
+    pub fn request_id(&self) -> Option<String> {
+        request_id(&self.headers)
+    }
+
+    /// Whether the `Content-Type` is JSON (`application/json` or any `application/*+json`).
+    pub fn is_json(&self) -> bool {
+        self.header_str("content-type")
+            .is_some_and(is_json_media_type)
+    }
+
+    /// Whether the body holds nothing but white space.
+    pub fn is_empty_body(&self) -> bool {
+        self.body.iter().all(u8::is_ascii_whitespace)
+    }
+
+    /// Decodes a JSON body into `T`.
+    ///
+    /// Tolerant of how servers label JSON: any JSON media type, and also a missing or
+    /// generic one (`text/plain`, `application/octet-stream`) when the body is a JSON object
+    /// or array; a UTF-8 byte-order mark is skipped. A body labelled as HTML or XML, or that
+    /// is not JSON, is an [`Error::Decode`] naming the content type. A decoding failure names
+    /// the JSON path that failed and carries a redacted snippet of the body.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        let body = strip_bom(&self.body);
+        if !self.is_json() {
+            let labelled_other = self.header_str("content-type").is_some_and(|ct| {
+                let essence = media_essence(ct);
+                essence.contains("html") || essence.contains("xml")
+            });
+            if labelled_other || !looks_like_json(body) {
+                return Err(self.decode_error(format!(
+                    "expected a JSON body, got content type {:?}",
+                    self.header_str("content-type").unwrap_or("(none)")
+                )));
+            }
+        }
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Err(self.decode_error("expected a JSON body, got an empty one"));
+        }
+        // The fast path decodes directly; only a failure pays for tracking the JSON path.
+        if let Ok(value) = serde_json::from_slice(body) {
+            return Ok(value);
+        }
+        let mut de = serde_json::Deserializer::from_slice(body);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            self.decode_error(if path == "." {
+                inner.to_string()
+            } else {
+                format!("at {path}: {inner}")
+            })
+        })
+    }
+
+    /// The redactor for this response: it knows the keys of every protocol and the exact
+    /// secrets the request carried.
+    pub(crate) fn redactor(&self) -> Redactor {
+        match &self.sent {
+            Some(sent) => Redactor::from_request(&sent.headers, sent.body.as_deref()),
+            None => Redactor::none(),
+        }
+    }
+
+    /// The first bytes of the body, fit for an error: secrets removed, then cut.
+    pub(crate) fn snippet(&self) -> String {
+        self.redactor().snippet(&self.body)
+    }
+
+    /// An [`Error::Decode`] for this response.
+    pub fn decode_error(&self, message: impl Into<String>) -> Error {
+        let redactor = self.redactor();
+        Error::Decode {
+            status: self.status,
+            url: display_url(&self.url),
+            message: redactor.scrub(&message.into()),
+            snippet: redactor.snippet(&self.body),
+        }
+    }
+
+    /// `Ok(self)` for 2xx, otherwise a generic error: [`Error::NotModified`] for 304,
+    /// [`Error::Redirect`] for another 3xx, [`Error::Http`] for the rest.
+    pub fn error_for_status(self) -> Result<Self> {
+        self.check(None)
+    }
+
+    /// `Ok(self)` for 2xx, otherwise the error `shape` reads from the body, or the generic
+    /// error of [`error_for_status`](Self::error_for_status).
+    pub(crate) fn check(self, shape: Option<ErrorShape>) -> Result<Self> {
+        if self.status.is_success() {
+            return Ok(self);
+        }
+        Err(self.into_error(shape))
+    }
+
+    /// This response as an error, whatever its status: the one status→error step.
+    pub(crate) fn into_error(self, shape: Option<ErrorShape>) -> Error {
+        if self.status == StatusCode::NOT_MODIFIED {
+            return Error::NotModified;
+        }
+        if self.status.is_redirection() {
+            return Error::Redirect {
+                status: self.status,
+                url: display_url(&self.url),
+                location: self
+                    .header_str("location")
+                    .and_then(|l| Url::parse(l).ok().or_else(|| self.url.join(l).ok()))
+                    .map(|l| display_url(&l)),
+            };
+        }
+        if let Some(err) = shape.and_then(|shape| shape(&self)) {
+            return err;
+        }
+        self.into_http_error()
+    }
+
+    /// This response as a generic [`Error::Http`], whatever its status.
+    pub fn into_http_error(self) -> Error {
+        Error::Http(Box::new(HttpError {
+            status: self.status,
+            url: display_url(&self.url),
+            snippet: self.snippet(),
+            request_id: self.request_id(),
+            retry_after: retry_hint(&self.headers, SystemTime::now()),
+        }))
+    }
+}
+
+fn strip_bom(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
+}
+
+fn looks_like_json(body: &[u8]) -> bool {
+    body.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{' || *b == b'[')
+}
+
+fn media_essence(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+pub(crate) fn is_json_media_type(content_type: &str) -> bool {
+    let essence = media_essence(content_type);
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(content_type: Option<&str>, body: &'static str) -> Response {
+        let mut headers = HeaderMap::new();
+        if let Some(ct) = content_type {
+            headers.insert("content-type", ct.parse().unwrap());
+        }
+        Response::from_parts(
+            StatusCode::OK,
+            headers,
+            Bytes::from_static(body.as_bytes()),
+            Url::parse("https://h.example/x?secret=1").unwrap(),
+        )
+    }
+
+    #[test]
+    fn media_type_tolerance_table() {
+        // (content type, body, decodes?)
+        let cases: &[(Option<&str>, &str, bool)] = &[
+            (Some("application/json"), r#"{"a":1}"#, true),
+            (
+                Some("application/scim+json; charset=utf-8"),
+                r#"{"a":1}"#,
+                true,
+            ),
+            (Some("Application/JSON"), r#"{"a":1}"#, true),
+            (None, r#"{"a":1}"#, true),
+            (Some("text/plain"), r#" {"a":1}"#, true),
+            (Some("application/octet-stream"), r#"{"a":1}"#, true),
+            (Some("application/json"), "\u{feff}{\"a\":1}", true),
+            (Some("text/html"), r#"{"a":1}"#, false),
+            (Some("application/xml"), r#"{"a":1}"#, false),
+            (Some("text/html"), "<html>login</html>", false),
+            (None, "<html>login</html>", false),
+            (Some("application/json"), "", false),
+            (Some("application/json"), "   ", false),
+            (Some("application/json"), r#"{"a":"#, false),
+            (Some("application/jsonp"), r#"x({"a":1})"#, false),
+        ];
+        for (ct, body, ok) in cases {
+            let r = response(*ct, body);
+            let decoded = r.json::<serde_json::Value>();
+            assert_eq!(decoded.is_ok(), *ok, "{ct:?} {body:?}: {decoded:?}");
+            if let Err(e) = decoded {
+                assert!(matches!(e, Error::Decode { .. }), "{e:?}");
+                assert!(!e.to_string().contains("secret=1"), "{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn decode_errors_name_the_path() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct T {
+            a: Vec<u32>,
+        }
+        let err = response(Some("application/json"), r#"{"a":[1,"x"]}"#)
+            .json::<T>()
+            .unwrap_err();
+        assert!(err.to_string().contains("a[1]"), "{err}");
+    }
+
+    #[test]
+    fn status_to_error_step() {
+        let mut r = response(Some("text/plain"), "moved");
+        r.status = StatusCode::FOUND;
+        r.headers
+            .insert("location", "/login?token=abc".parse().unwrap());
+        match r.clone().into_error(None) {
+            Error::Redirect { location, .. } => {
+                assert_eq!(location.as_deref(), Some("https://h.example/login"));
+            }
+            other => panic!("{other:?}"),
+        }
+        r.status = StatusCode::NOT_MODIFIED;
+        assert!(matches!(r.clone().into_error(None), Error::NotModified));
+        r.status = StatusCode::CONFLICT;
+        fn shape(_: &Response) -> Option<Error> {
+            Some(Error::config("shaped"))
+        }
+        assert!(matches!(
+            r.clone().into_error(Some(shape)),
+            Error::Config(_)
+        ));
+        assert!(matches!(r.into_error(None), Error::Http(_)));
+    }
+
+    #[test]
+    fn request_ids_are_bounded_and_printable() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-request-id", "a b\tc".parse().unwrap());
+        assert_eq!(request_id(&headers).as_deref(), Some("abc"));
+        headers.insert("x-okta-request-id", "x".repeat(1000).parse().unwrap());
+        assert_eq!(request_id(&headers).map(|s| s.len()), Some(MAX_REQUEST_ID));
+        let mut empty = HeaderMap::new();
+        empty.insert("x-request-id", " ".parse().unwrap());
+        assert_eq!(request_id(&empty), None);
+    }
+
+    #[test]
+    fn json_media_types() {
+        assert!(is_json_media_type("application/json"));
+        assert!(is_json_media_type("application/scim+json; charset=utf-8"));
+        assert!(is_json_media_type("Application/JSON"));
+        assert!(!is_json_media_type("text/html"));
+        assert!(!is_json_media_type("application/jsonp"));
+    }
+}
