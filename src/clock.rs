@@ -100,7 +100,13 @@ impl ManualClock {
     /// Moves the clock forward.
     pub fn advance(&self, by: Duration) {
         let nanos = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
-        self.inner.offset_nanos.fetch_add(nanos, Ordering::SeqCst);
+        // Saturating: a huge sleep (a server asking for years) must not wrap the clock.
+        let _ = self
+            .inner
+            .offset_nanos
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| {
+                Some(now.saturating_add(nanos))
+            });
     }
 
     /// The durations of every [`Clock::sleep`] so far, in order.

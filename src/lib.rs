@@ -1,19 +1,25 @@
 //! # scimkit
 //!
-//! Typed, safe, fast clients for the identity plumbing services keep re-writing:
+//! Typed, safe, fast clients for the identity plumbing services keep re-writing, and the
+//! mock servers to test them against.
 //!
-//! - [`auth`]: OAuth 2.0 client-credentials tokens (RFC 6749 §4.4), cached, refreshed ahead
-//!   of expiry and fetched once however many tasks ask; static bearer tokens; Okta API
-//!   tokens (`SSWS`).
-//! - [`transport`]: one shared `reqwest` client with timeouts, retries with back-off and
-//!   jitter, `Retry-After` and rate-limit awareness, a response-size limit and tracing that
-//!   never records a secret.
-//! - [`okta`]: the Okta management API (Users, Groups, admin Roles) with `SSWS` API tokens
-//!   or service-app tokens (private-key JWT, DPoP), `Link` paging as a `Stream`, rate limits.
-//! - `mock` (feature): an in-process identity provider for tests and demos.
+//! | module | what it holds |
+//! |---|---|
+//! | [`auth`] | credentials: OAuth 2.0 client-credentials tokens (RFC 6749 §4.4), cached, refreshed ahead of expiry and fetched once however many tasks ask; private-key JWT (RFC 7523) and DPoP (RFC 9449) for Okta service apps; static bearer tokens; Okta API tokens (`SSWS`) |
+//! | [`scim`] | a SCIM 2.0 client (RFC 7643/7644): typed resources, filters, PATCH, bulk, discovery, paging as a `Stream` |
+//! | [`okta`] | the Okta management API: Users, Groups and admin Roles, `Link` paging as a `Stream`, Okta's rate limits |
+//! | [`transport`] | the one pipeline every request goes through: the request value, the `Authenticator` hook, one `reqwest` client with timeouts and one retry loop (a write the server may have seen is never sent again), one decoder, `Retry-After` and rate-limit headers read with checked arithmetic |
+//! | `mock` (feature `mock`) | an in-process identity provider: a token endpoint, a SCIM server and an Okta org, with faults on demand, for tests and demos |
 //!
-//! Secrets (client secrets, API tokens, access tokens) are [`secrecy::SecretString`]s end to
-//! end: no `Debug`, `Display`, error or tracing span in this crate shows one.
+//! At the root: the two clients ([`ScimClient`], [`OktaClient`]), the credentials, the
+//! transport's builder and policies, the [`Clock`] (time is injectable, so tests never
+//! sleep), and the one [`Error`] type. Protocol types are reached through their module:
+//! `scim::User` and `okta::User` are different things.
+//!
+//! Secrets (client secrets, API tokens, access tokens, private keys, passwords) are
+//! [`secrecy::SecretString`]s end to end: no `Debug`, `Display`, error or tracing span in
+//! this crate shows one, and an error quoting a server's answer has the request's own
+//! secrets scrubbed from it.
 //!
 //! ## Example
 //!
@@ -51,7 +57,7 @@
 //! |---|---|---|
 //! | `rustls` | yes | TLS through rustls with the platform's certificate verifier |
 //! | `native-tls` | no | TLS through the platform library (OpenSSL on Linux) |
-//! | `mock` | no | [`mock`]: in-process token endpoint (and later SCIM and Okta servers) on wiremock |
+//! | `mock` | no | [`mock`]: in-process token endpoint, SCIM server and Okta org |
 //! | `interop` | no | marks the opt-in tests against real peers (see the README) |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -69,7 +75,30 @@ pub use auth::{ApiToken, Authenticator, BearerToken, ClientAuth, ClientCredentia
 pub use clock::{Clock, ManualClock, Sleep, SystemClock};
 pub use error::{Error, HttpError, OAuthError, OktaError, Result, ScimError, TlsErrorKind};
 pub use okta::OktaClient;
-pub use scim::{EnterpriseUser, Filter, Group, Patch, ScimClient, User};
+pub use scim::ScimClient;
+
+/// The SCIM user. Deprecated at the root, where it read as if it were the only `User`:
+/// [`okta::User`] is Okta's.
+#[deprecated(
+    since = "0.2.0",
+    note = "use scimkit::scim::User (scimkit::okta::User is Okta's)"
+)]
+pub type User = scim::User;
+/// The SCIM group. Deprecated at the root: [`okta::Group`] is Okta's.
+#[deprecated(
+    since = "0.2.0",
+    note = "use scimkit::scim::Group (scimkit::okta::Group is Okta's)"
+)]
+pub type Group = scim::Group;
+/// The SCIM enterprise extension.
+#[deprecated(since = "0.2.0", note = "use scimkit::scim::EnterpriseUser")]
+pub type EnterpriseUser = scim::EnterpriseUser;
+/// The SCIM filter builder.
+#[deprecated(since = "0.2.0", note = "use scimkit::scim::Filter")]
+pub type Filter = scim::Filter;
+/// The SCIM PATCH builder.
+#[deprecated(since = "0.2.0", note = "use scimkit::scim::Patch")]
+pub type Patch = scim::Patch;
 pub use transport::{RateLimit, RetryPolicy, Transport, TransportBuilder};
 
 pub use secrecy::{ExposeSecret, SecretString};

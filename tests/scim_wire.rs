@@ -251,7 +251,7 @@ async fn patch_answered_204_or_200_and_etag_header_becomes_version() {
         .mount(&server)
         .await;
     let scim = client(&server).await;
-    let patch = scimkit::Patch::new().replace("active", false);
+    let patch = scimkit::scim::Patch::new().replace("active", false);
     assert!(scim.users().patch("1", &patch).await.unwrap().is_none());
     let mut b = scim.users().patch("2", &patch).await.unwrap().unwrap();
     assert_eq!(b.meta.as_ref().unwrap().version.as_deref(), Some("W/\"9\""));
@@ -460,7 +460,7 @@ async fn patch_refused_when_the_server_says_it_has_none() {
     scim.discover().await.unwrap();
     let err = scim
         .users()
-        .patch("1", &scimkit::Patch::new().replace("active", false))
+        .patch("1", &scimkit::scim::Patch::new().replace("active", false))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Config(_)));

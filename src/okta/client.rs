@@ -10,10 +10,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::errors::okta_error_shape;
-use super::groups::Groups;
 use super::rate_limit::OktaRateLimits;
-use super::roles::Roles;
-use super::users::Users;
 use crate::auth::{
     ApiToken, Authenticator, ClientAssertion, ClientAuth, ClientCredentials, SharedAuthenticator,
 };
@@ -361,34 +358,6 @@ impl OktaClient {
     /// when the client throttles; see [`OktaClientBuilder::throttle`]).
     pub fn rate_limit_for(&self, url: &Url) -> Option<RateLimit> {
         self.inner.rate_limits.for_url(url)
-    }
-
-    /// Users with Okta's standard profile ([`DefaultProfile`](super::DefaultProfile)).
-    pub fn users(&self) -> Users {
-        Users::new(self.clone())
-    }
-
-    /// Users with your own profile type `P`.
-    ///
-    /// ```
-    /// #[derive(serde::Deserialize, serde::Serialize)]
-    /// struct Hr { login: String, #[serde(rename = "employeeNumber")] employee_number: Option<String> }
-    /// # fn f(okta: scimkit::okta::OktaClient) {
-    /// let users = okta.users_with::<Hr>();
-    /// # let _ = users; }
-    /// ```
-    pub fn users_with<P>(&self) -> Users<P> {
-        Users::new(self.clone())
-    }
-
-    /// Groups.
-    pub fn groups(&self) -> Groups {
-        Groups::new(self.clone())
-    }
-
-    /// Admin role assignments.
-    pub fn roles(&self) -> Roles {
-        Roles::new(self.clone())
     }
 
     /// An escape hatch for operations this crate has no typed method for: sends `method` to

@@ -19,6 +19,13 @@ struct ProfileBody<'a> {
     profile: &'a GroupProfile,
 }
 
+impl OktaClient {
+    /// Groups.
+    pub fn groups(&self) -> Groups {
+        Groups::new(self.clone())
+    }
+}
+
 impl Groups {
     pub(crate) fn new(client: OktaClient) -> Self {
         Groups { client }

@@ -97,6 +97,13 @@ impl<'a> IntoFuture for AssignRole<'a> {
     }
 }
 
+impl OktaClient {
+    /// Admin role assignments.
+    pub fn roles(&self) -> Roles {
+        Roles::new(self.clone())
+    }
+}
+
 impl Roles {
     pub(crate) fn new(client: OktaClient) -> Self {
         Roles { client }

@@ -48,6 +48,26 @@ fn flag(url: &mut Url, name: &str, value: bool) {
         .append_pair(name, if value { "true" } else { "false" });
 }
 
+impl OktaClient {
+    /// Users with Okta's standard profile ([`DefaultProfile`](super::DefaultProfile)).
+    pub fn users(&self) -> Users {
+        Users::new(self.clone())
+    }
+
+    /// Users with your own profile type `P`.
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize, serde::Serialize)]
+    /// struct Hr { login: String, #[serde(rename = "employeeNumber")] employee_number: Option<String> }
+    /// # fn f(okta: scimkit::okta::OktaClient) {
+    /// let users = okta.users_with::<Hr>();
+    /// # let _ = users; }
+    /// ```
+    pub fn users_with<P>(&self) -> Users<P> {
+        Users::new(self.clone())
+    }
+}
+
 impl<P> Users<P> {
     pub(crate) fn new(client: OktaClient) -> Self {
         Users {

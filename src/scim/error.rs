@@ -123,11 +123,8 @@ pub(crate) fn scim_error(response: &Response) -> Option<Error> {
             || b.scim_type.is_some()
             || (b.status.is_some() && b.detail.is_some())
     });
-    let typed_status = matches!(response.status.as_u16(), 400 | 404 | 409 | 412);
-    if !(is_scim
-        || (typed_status && body.is_some())
-        || matches!(response.status.as_u16(), 404 | 409 | 412))
-    {
+    let status = response.status.as_u16();
+    if !(is_scim || (status == 400 && body.is_some()) || matches!(status, 404 | 409 | 412)) {
         return None;
     }
     let redactor = response.redactor();

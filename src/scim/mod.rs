@@ -21,6 +21,37 @@
 //! `totalResults`, `Resources` absent or spelt `resources`, unknown `scimType`s, PATCH
 //! answered 200 or 204, the ETag only in a header. Writing is canonical:
 //! `application/scim+json`, `schemas` always set, lowercase PATCH ops.
+//!
+//! ```
+//! # #[cfg(feature = "mock")]
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> scimkit::Result<()> {
+//! use futures_util::TryStreamExt;
+//! use scimkit::auth::BearerToken;
+//! use scimkit::scim::{Filter, Group, Patch, ScimClient, User};
+//!
+//! let server = scimkit::mock::ScimServer::start().await;   // stands in for your SCIM app
+//! let scim = ScimClient::builder()
+//!     .base_url(server.base_url())
+//!     .auth(BearerToken::new(server.bearer_token().to_owned()))
+//!     .build()?;
+//!
+//! let alice = scim.users().create(&User::new("alice@example.com").display_name("Alice")).await?;
+//! let id = alice.id.clone().unwrap_or_default();
+//! let admins = scim.groups().create(&Group::new("Admins")).await?;
+//! scim.groups().add_members(admins.id.as_deref().unwrap_or_default(), [id.as_str()]).await?;
+//! scim.users().patch(&id, &Patch::new().replace("active", false)).await?;
+//!
+//! let found: Vec<User> = scim.users().list()
+//!     .filter(Filter::attr("userName").sw("alice"))
+//!     .stream()
+//!     .try_collect()
+//!     .await?;
+//! assert_eq!(found.len(), 1);
+//! # Ok(()) }
+//! # #[cfg(not(feature = "mock"))]
+//! # fn main() {}
+//! ```
 
 mod bulk;
 mod client;
