@@ -495,7 +495,15 @@ mod tests {
 
     #[tokio::test]
     async fn ends_on_cycles_repeats_and_empty_pages() {
-        let cases: &[(&str, Script, &[&str], &[&str], PagingEnd)] = &[
+        // Name, pages, items yielded, keys fetched, why it ended.
+        type Case = (
+            &'static str,
+            Script,
+            &'static [&'static str],
+            &'static [&'static str],
+            PagingEnd,
+        );
+        let cases: &[Case] = &[
             (
                 "last page",
                 Script::default()
