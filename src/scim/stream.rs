@@ -140,7 +140,6 @@ impl<T: Resource> fmt::Debug for ResourceStream<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResourceStream")
             .field("endpoint", &self.inner.source().resources.endpoint)
-            .field("position", &self.cursor())
             .field("buffered", &self.inner.buffered())
             .field("pages", &self.inner.pages_fetched())
             .field("ended", &self.inner.ended())

@@ -130,7 +130,9 @@ pub struct PageCursor<'a, K> {
 ///    ([`PagingEnd::RepeatedPage`]). This ends a server that ignores `startIndex` or the
 ///    cursor and answers every request with the same items, whatever its `totalResults`
 ///    says, and a content cycle under ever new cursors. Pages that merely overlap (an item
-///    inserted before the cursor between two requests) are not repeats;
+///    inserted before the cursor between two requests) are not repeats; only exactly a
+///    page's worth of inserts between two index-paged requests looks like one, and
+///    [`ended`](Paginator::ended) then says so;
 /// 3. the page's items are yielded; a next key already fetched is a cycle of any length
 ///    (`A→A`, `A→B→A`, `A→B→C→B`) and is not followed ([`PagingEnd::Cycle`]); no next key
 ///    ends the listing ([`PagingEnd::LastPage`]).
