@@ -173,6 +173,18 @@ pub enum Error {
     #[error("not modified")]
     NotModified,
 
+    /// A listing stream fetched as many pages as its cap allows (`max_pages` on the list
+    /// builder, [`DEFAULT_MAX_PAGES`](crate::transport::DEFAULT_MAX_PAGES) unless set) and
+    /// another page was due. The stream yields this once and ends; its `cursor()` points at
+    /// the page it did not fetch, so the listing can be resumed from there.
+    #[error(
+        "stopped paging after {pages} pages, the stream's page cap; resume from its cursor() or raise max_pages"
+    )]
+    PageLimit {
+        /// How many pages the stream fetched (its cap).
+        pages: u64,
+    },
+
     /// Any other failure inside the HTTP stack (TLS set-up, invalid header, ...).
     #[error("HTTP client error: {0}")]
     Transport(Arc<str>),

@@ -453,7 +453,7 @@ async fn stream_pages_by_index_respects_max_results_and_resumes() {
     for _ in 0..10 {
         first.push(stream.next().await.unwrap().unwrap().user_name);
     }
-    let pos = stream.position();
+    let pos = stream.cursor();
     assert_eq!(pos, StreamPosition::Index { start_index: 11 });
     drop(stream);
     let rest: Vec<User> = scim
@@ -478,7 +478,7 @@ async fn stream_uses_cursor_paging_when_the_server_prefers_it() {
     for _ in 0..5 {
         names.push(stream.next().await.unwrap().unwrap().user_name);
     }
-    let pos = stream.position();
+    let pos = stream.cursor();
     assert!(
         matches!(
             &pos,
@@ -532,7 +532,7 @@ async fn stream_ends_with_the_error_and_keeps_its_position() {
     let err = stream.next().await.unwrap().unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
     assert!(stream.next().await.is_none());
-    assert_eq!(stream.position(), StreamPosition::Index { start_index: 6 });
+    assert_eq!(stream.cursor(), StreamPosition::Index { start_index: 6 });
 }
 
 #[tokio::test]

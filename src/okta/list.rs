@@ -3,18 +3,19 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::client::OktaClient;
-use super::paging::{ItemStream, Page, fetch_page};
+use super::paging::{ItemStream, OktaObject, Page, fetch_page};
 use crate::error::{Error, Result};
+use crate::transport::DEFAULT_MAX_PAGES;
 
 /// A listing to send: `search`, `filter`, `q`, `limit`, `after`, `sortBy`, `sortOrder`.
 ///
 /// Get one from `users().list()`, `groups().list()`, `groups().members(..)` or
-/// `users().groups(..)`; then [`send`](Self::send) for one page or [`stream`](Self::stream)
-/// for every item. Options a given endpoint does not take are left off by its handle.
+/// `users().groups(..)`; then [`send`](Self::send) for one page, [`stream`](Self::stream)
+/// for every item or [`all`](Self::all) to collect them. Options a given endpoint does not
+/// take are left off by its handle.
 ///
 /// ```
 /// # fn f(okta: scimkit::okta::OktaClient) {
@@ -32,6 +33,7 @@ pub struct List<T> {
     /// Why the listing cannot be sent (an invalid id in its path); reported on send.
     invalid: Option<Error>,
     params: Vec<(&'static str, String)>,
+    max_pages: u64,
     _item: PhantomData<fn() -> T>,
 }
 
@@ -40,6 +42,7 @@ impl<T> fmt::Debug for List<T> {
         f.debug_struct("List")
             .field("url", &self.url.as_str())
             .field("params", &self.params)
+            .field("max_pages", &self.max_pages)
             .finish()
     }
 }
@@ -55,6 +58,7 @@ impl<T> List<T> {
             url,
             invalid,
             params: Vec::new(),
+            max_pages: DEFAULT_MAX_PAGES,
             _item: PhantomData,
         }
     }
@@ -102,6 +106,28 @@ impl<T> List<T> {
         self.set("sortOrder", order.as_str())
     }
 
+    /// The most pages [`stream`](Self::stream) and [`all`](Self::all) fetch
+    /// ([`DEFAULT_MAX_PAGES`] unless set). One more page due yields
+    /// [`Error::PageLimit`] once and ends the stream; resume from its
+    /// [`cursor`](ItemStream::cursor) with [`after`](Self::after).
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let org = scimkit::mock::OktaOrg::start().await;
+    /// org.seed_users(5);
+    /// let err = org.client().users().list().limit(2).max_pages(2).all().await.unwrap_err();
+    /// assert!(matches!(err, scimkit::Error::PageLimit { pages: 2 }));
+    /// # }
+    /// # #[cfg(not(feature = "mock"))]
+    /// # fn main() {}
+    /// ```
+    pub fn max_pages(mut self, pages: u64) -> Self {
+        self.max_pages = pages;
+        self
+    }
+
     /// Adds any other query parameter (`expand`, `fields`, ...).
     pub fn param(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.params.push((name, value.into()));
@@ -121,7 +147,7 @@ impl<T> List<T> {
     }
 }
 
-impl<T: DeserializeOwned + Send + 'static> List<T> {
+impl<T: OktaObject> List<T> {
     /// Fetches the first page only.
     pub async fn send(self) -> Result<Page<T>> {
         if let Some(e) = self.invalid {
@@ -137,11 +163,11 @@ impl<T: DeserializeOwned + Send + 'static> List<T> {
             return ItemStream::failed(self.client, e);
         }
         let url = self.url();
-        ItemStream::new(self.client, url)
+        ItemStream::new(self.client, url, self.max_pages)
     }
 
     /// Every item collected into a `Vec` (fine for small listings; prefer
-    /// [`stream`](Self::stream) for a whole org).
+    /// [`stream`](Self::stream) for a whole org). Fails with the stream's first error.
     pub async fn all(self) -> Result<Vec<T>> {
         use futures_util::TryStreamExt;
         self.stream().try_collect().await

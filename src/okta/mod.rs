@@ -45,6 +45,6 @@ pub use model::{
     ActivationToken, CreateUser, DefaultProfile, Group, GroupProfile, GroupType,
     ResetPasswordToken, RoleAssignment, RoleType, User, UserStatus,
 };
-pub use paging::{ItemStream, Link, Page, links, next_link, parse_link_header};
+pub use paging::{ItemStream, Link, OktaObject, Page, links, next_link, parse_link_header};
 pub use roles::{AssignRole, Assignee, Roles};
 pub use users::Users;

@@ -1,8 +1,8 @@
 //! Okta's cursor paging: RFC 8288 `Link` headers, one page, and a `Stream` of items that
-//! follows `rel="next"` until it is gone.
+//! follows `rel="next"` until it is gone, on the crate's one [`Paginator`].
 
-use std::collections::VecDeque;
 use std::fmt;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -12,8 +12,9 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::client::OktaClient;
-use crate::auth::BoxFuture;
+use super::model::{Group, RoleAssignment, User};
 use crate::error::{Error, Result, display_url};
+use crate::transport::{self, PageFuture, PageSource, Paginator, PagingEnd};
 
 /// One link of an RFC 8288 `Link` header: the target and its parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -254,12 +255,76 @@ pub(crate) async fn fetch_page<T: DeserializeOwned>(
     Ok(Page { items, next })
 }
 
+/// An object an Okta listing returns (a [`User`], a [`Group`], a [`RoleAssignment`]): its
+/// id is how a stream notices a server answering with a page it already sent.
+///
+/// Sealed: implemented for the crate's Okta models only.
+pub trait OktaObject: DeserializeOwned + Send + 'static + sealed::Sealed {
+    /// The object's id (`00u...`, `00g...`).
+    fn object_id(&self) -> &str;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+impl<P> sealed::Sealed for User<P> {}
+impl<P> OktaObject for User<P>
+where
+    User<P>: DeserializeOwned + Send + 'static,
+{
+    fn object_id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl sealed::Sealed for Group {}
+impl OktaObject for Group {
+    fn object_id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl sealed::Sealed for RoleAssignment {}
+impl OktaObject for RoleAssignment {
+    fn object_id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// Okta's pages for the [`Paginator`]: keyed by URL, following `rel="next"`.
+pub(crate) struct OktaPages<T> {
+    client: OktaClient,
+    _item: PhantomData<fn() -> T>,
+}
+
+impl<T: OktaObject> PageSource for OktaPages<T> {
+    type Item = T;
+    type Key = Url;
+
+    fn fetch(&mut self, url: &Url) -> PageFuture<T, Url> {
+        let client = self.client.clone();
+        let url = url.clone();
+        Box::pin(async move {
+            let page = fetch_page(&client, url).await?;
+            Ok(transport::Page::new(page.items, page.next))
+        })
+    }
+
+    fn item_id<'a>(&self, item: &'a T) -> Option<&'a str> {
+        Some(item.object_id())
+    }
+}
+
 /// A `Stream` of every item of a listing, fetching pages as it is polled and following
 /// `rel="next"` until the last page. Dropping it stops it: no page is fetched that nobody
-/// polls for.
+/// polls for, and the request in flight is cancelled.
 ///
-/// An error is yielded once and ends the stream. [`cursor`](Self::cursor) tells where to
-/// resume a listing later.
+/// It is the crate's one [`Paginator`], so it also ends on a `Link` cycle of any length, on
+/// a page that repeats one already read (a server ignoring `after`), on an empty page, and
+/// after [`max_pages`](super::List::max_pages) pages with one
+/// [`Error::PageLimit`]. A next link to another origin is refused with an error. An error is
+/// yielded once and ends the stream; [`cursor`](Self::cursor) tells where to resume.
 ///
 /// ```
 /// # #[cfg(feature = "mock")]
@@ -277,129 +342,87 @@ pub(crate) async fn fetch_page<T: DeserializeOwned>(
 ///     logins.push(user.profile.login);
 /// }
 /// assert_eq!(logins.len(), 5);
-/// assert_eq!(org.requests_to("/api/v1/users"), 3); // three pages of at most two
+/// assert_eq!(users.pages_fetched(), 3); // three pages of at most two
+/// assert_eq!(org.requests_to("/api/v1/users"), 3);
+/// assert_eq!(users.cursor(), None); // finished
 /// # Ok(()) }
 /// # #[cfg(not(feature = "mock"))]
 /// # fn main() {}
 /// ```
 #[must_use = "streams do nothing unless polled"]
-pub struct ItemStream<T> {
-    client: OktaClient,
-    buffer: VecDeque<T>,
-    /// The URL of the page whose items are in `buffer` (or the first page, before any).
-    current: Option<Url>,
-    next: Option<Url>,
-    pending: Option<BoxFuture<'static, Result<Page<T>>>>,
-    done: bool,
-    pages: u64,
+pub struct ItemStream<T: OktaObject> {
+    inner: Paginator<OktaPages<T>>,
 }
 
-impl<T> Unpin for ItemStream<T> {}
-
-impl<T> fmt::Debug for ItemStream<T> {
+impl<T: OktaObject> fmt::Debug for ItemStream<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ItemStream")
-            .field("buffered", &self.buffer.len())
-            .field("next", &self.next.as_ref().map(display_url))
-            .field("pages", &self.pages)
-            .field("done", &self.done)
+            .field("buffered", &self.inner.buffered())
+            .field("next", &self.inner.next_key().map(display_url))
+            .field("pages", &self.inner.pages_fetched())
+            .field("ended", &self.inner.ended())
             .finish()
     }
 }
 
-impl<T> ItemStream<T> {
-    pub(crate) fn new(client: OktaClient, first: Url) -> Self {
-        ItemStream {
+impl<T: OktaObject> ItemStream<T> {
+    pub(crate) fn new(client: OktaClient, first: Url, max_pages: u64) -> Self {
+        let source = OktaPages {
             client,
-            buffer: VecDeque::new(),
-            current: None,
-            next: Some(first),
-            pending: None,
-            done: false,
-            pages: 0,
+            _item: PhantomData,
+        };
+        ItemStream {
+            inner: Paginator::new(source, first).max_pages(max_pages),
         }
     }
 
     /// A stream that yields `error` once and ends.
     pub(crate) fn failed(client: OktaClient, error: Error) -> Self {
+        let first = client.org_url().clone();
+        let stream = Self::new(client, first, 0);
         ItemStream {
-            client,
-            buffer: VecDeque::new(),
-            current: None,
-            next: None,
-            pending: Some(Box::pin(async move { Err(error) })),
-            done: false,
-            pages: 0,
+            inner: stream.inner.failing(error),
         }
     }
 
     /// Where to resume this listing with `.after(cursor)`: the `after` of the next page when
     /// every fetched item has been yielded, otherwise the `after` of the page being read (its
-    /// first items may then be seen twice: resume is at-least-once). `None` when the listing
-    /// is finished or started without a cursor and nothing has been yielded yet.
+    /// first items may then be seen twice: resume is at-least-once). After an error or the
+    /// page cap, the `after` of the page not read. `None` when the listing is finished, or
+    /// when it should start over (started without a cursor, nothing past the first page).
     pub fn cursor(&self) -> Option<String> {
-        if self.buffer.is_empty() {
-            self.next.as_ref().and_then(after_of)
+        if self.inner.buffered() == 0 {
+            self.inner.next_key().and_then(after_of)
         } else {
-            self.current.as_ref().and_then(after_of)
+            after_of(self.inner.cursor().page)
         }
     }
 
     /// The URL of the next page to fetch, if any.
     pub fn next_page_url(&self) -> Option<&Url> {
-        self.next.as_ref()
+        self.inner.next_key()
     }
 
     /// How many pages have been fetched so far.
     pub fn pages_fetched(&self) -> u64 {
-        self.pages
+        self.inner.pages_fetched()
+    }
+
+    /// Why the stream stopped fetching; `None` while pages may still come.
+    pub fn ended(&self) -> Option<PagingEnd> {
+        self.inner.ended()
     }
 }
 
-impl<T: DeserializeOwned + Send + 'static> Stream for ItemStream<T> {
+impl<T: OktaObject> Stream for ItemStream<T> {
     type Item = Result<T>;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        loop {
-            if let Some(item) = this.buffer.pop_front() {
-                return Poll::Ready(Some(Ok(item)));
-            }
-            if this.done {
-                return Poll::Ready(None);
-            }
-            if this.pending.is_none() {
-                let Some(url) = this.next.clone() else {
-                    this.done = true;
-                    return Poll::Ready(None);
-                };
-                let client = this.client.clone();
-                this.pending = Some(Box::pin(async move { fetch_page(&client, url).await }));
-            }
-            let Some(pending) = this.pending.as_mut() else {
-                continue;
-            };
-            match pending.as_mut().poll(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(result) => {
-                    this.pending = None;
-                    match result {
-                        Ok(page) => {
-                            this.pages += 1;
-                            this.current = this.next.take();
-                            // A next link back to the page just read would loop forever,
-                            // yielding the same items again and again.
-                            this.next = page.next.filter(|n| Some(n) != this.current.as_ref());
-                            this.buffer.extend(page.items);
-                        }
-                        Err(err) => {
-                            this.done = true;
-                            return Poll::Ready(Some(Err(err)));
-                        }
-                    }
-                }
-            }
-        }
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut self.inner).poll_next(cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
     }
 }
 

@@ -7,7 +7,7 @@ use super::error::error_from_response;
 use super::stream::{ResourceStream, StreamPosition};
 use super::{Filter, ListResponse, Resource, SearchRequest, SortOrder, schema};
 use crate::Result;
-use crate::transport::ApiRequest;
+use crate::transport::{ApiRequest, DEFAULT_MAX_PAGES};
 
 /// The query parameters of a list or search (RFC 7644 §3.4.2).
 #[derive(Debug, Clone, Default)]
@@ -33,7 +33,9 @@ pub struct Query {
     pub use_search: bool,
 }
 
-/// A list or search request on one endpoint; from [`Resources::list`].
+/// A list or search request on one endpoint; from [`Resources::list`]. Then
+/// [`send`](Self::send) for one page, [`stream`](Self::stream) for every result or
+/// [`all`](Self::all) to collect them.
 ///
 /// ```
 /// # async fn f(scim: scimkit::scim::ScimClient) -> scimkit::Result<()> {
@@ -56,6 +58,7 @@ pub struct Query {
 pub struct ListRequest<T> {
     pub(crate) resources: Resources<T>,
     pub(crate) query: Query,
+    max_pages: u64,
 }
 
 impl<T: Resource> ListRequest<T> {
@@ -63,6 +66,7 @@ impl<T: Resource> ListRequest<T> {
         ListRequest {
             resources,
             query: Query::default(),
+            max_pages: DEFAULT_MAX_PAGES,
         }
     }
 
@@ -135,6 +139,34 @@ impl<T: Resource> ListRequest<T> {
         self
     }
 
+    /// The most pages [`stream`](Self::stream), [`resume`](Self::resume) and
+    /// [`all`](Self::all) fetch ([`DEFAULT_MAX_PAGES`] unless set). One more page due yields
+    /// [`Error::PageLimit`](crate::Error::PageLimit) once and ends the stream; resume from
+    /// its [`cursor`](ResourceStream::cursor).
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> scimkit::Result<()> {
+    /// use scimkit::scim::{ScimClient, User};
+    ///
+    /// let server = scimkit::mock::ScimServer::builder().max_results(2).start().await;
+    /// server.seed_users((0..5).map(|i| User::new(format!("user{i}"))));
+    /// let scim = ScimClient::builder()
+    ///     .base_url(server.base_url())
+    ///     .auth(scimkit::BearerToken::new(server.bearer_token().to_string()))
+    ///     .build()?;
+    /// let err = scim.users().list().max_pages(2).all().await.unwrap_err();
+    /// assert!(matches!(err, scimkit::Error::PageLimit { pages: 2 }));
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "mock"))]
+    /// # fn main() {}
+    /// ```
+    pub fn max_pages(mut self, pages: u64) -> Self {
+        self.max_pages = pages;
+        self
+    }
+
     /// The query as it stands.
     pub fn query(&self) -> &Query {
         &self.query
@@ -156,22 +188,21 @@ impl<T: Resource> ListRequest<T> {
     /// [`ResourceStream`].
     pub fn stream(self) -> ResourceStream<T> {
         let query = self.capped();
-        ResourceStream::new(self.resources, query)
+        ResourceStream::new(self.resources, query, None, self.max_pages)
     }
 
-    /// Resumes a stream from a [`StreamPosition`] taken from an earlier one.
-    pub fn resume(mut self, position: &StreamPosition) -> ResourceStream<T> {
-        match position {
-            StreamPosition::Index { start_index } => {
-                self.query.start_index = Some(*start_index);
-                self.query.cursor = None;
-            }
-            StreamPosition::Cursor { cursor, .. } => {
-                self.query.cursor = Some(cursor.clone().unwrap_or_default());
-            }
-        }
+    /// Every result collected into a `Vec` (fine for small listings; prefer
+    /// [`stream`](Self::stream) for large ones). Fails with the stream's first error.
+    pub async fn all(self) -> Result<Vec<T>> {
+        use futures_util::TryStreamExt;
+        self.stream().try_collect().await
+    }
+
+    /// Resumes a stream from a [`StreamPosition`] taken from an earlier one
+    /// ([`ResourceStream::cursor`]).
+    pub fn resume(self, position: &StreamPosition) -> ResourceStream<T> {
         let query = self.capped();
-        ResourceStream::resume(self.resources, query, position)
+        ResourceStream::new(self.resources, query, Some(position), self.max_pages)
     }
 
     /// The query with `count` capped at what the server advertised, and cursor paging

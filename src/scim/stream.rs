@@ -1,23 +1,21 @@
-//! Paging as a `Stream`: index paging (RFC 7644 §3.4.2.4) or cursor paging (RFC 9865).
+//! Paging as a `Stream`: index paging (RFC 7644 §3.4.2.4) or cursor paging (RFC 9865), on
+//! the crate's one [`Paginator`].
 
-use std::collections::VecDeque;
 use std::fmt;
-use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
 
+use super::Resource;
 use super::client::Resources;
 use super::query::{Query, fetch_page};
-use super::{ListResponse, Resource};
 use crate::Result;
-
-type PageFuture<T> = Pin<Box<dyn Future<Output = Result<ListResponse<T>>> + Send>>;
+use crate::transport::{Page, PageFuture, PageSource, Paginator, PagingEnd};
 
 /// Where a [`ResourceStream`] stands: the next resource it would yield. Pass it to
 /// [`ListRequest::resume`](super::ListRequest::resume) to carry on later (after an error, a
-/// restart, a rate limit).
+/// restart, a rate limit, the page cap).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StreamPosition {
@@ -36,213 +34,193 @@ pub enum StreamPosition {
     },
 }
 
+/// What names a SCIM page.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum PageKey {
+    /// The 1-based `startIndex`.
+    Index(u64),
+    /// The RFC 9865 cursor (`""`: the first page).
+    Cursor(String),
+}
+
+/// SCIM's pages for the [`Paginator`].
+pub(crate) struct ScimPages<T> {
+    resources: Resources<T>,
+    query: Query,
+}
+
+impl<T: Resource> PageSource for ScimPages<T> {
+    type Item = T;
+    type Key = PageKey;
+
+    fn fetch(&mut self, key: &PageKey) -> PageFuture<T, PageKey> {
+        let mut query = self.query.clone();
+        match key {
+            PageKey::Index(start) => {
+                query.start_index = Some(*start);
+                query.cursor = None;
+            }
+            PageKey::Cursor(cursor) => {
+                query.start_index = None;
+                query.cursor = Some(cursor.clone());
+            }
+        }
+        let resources = self.resources.clone();
+        let key = key.clone();
+        Box::pin(async move {
+            let page = fetch_page(&resources, &query).await?;
+            let next = match key {
+                // Advance by what the server returned, not by `count`; stop once past
+                // `totalResults` when it is given (a lie upwards ends at an empty page or a
+                // repeated one).
+                PageKey::Index(start) => {
+                    let returned = u64::try_from(page.resources.len()).unwrap_or(u64::MAX);
+                    let next = start.saturating_add(returned);
+                    let past_total = page.total_results.is_some_and(|total| next > total);
+                    (returned > 0 && !past_total).then_some(PageKey::Index(next))
+                }
+                PageKey::Cursor(_) => page
+                    .next_cursor
+                    .filter(|c| !c.is_empty())
+                    .map(PageKey::Cursor),
+            };
+            Ok(Page::new(page.resources, next).total(page.total_results))
+        })
+    }
+
+    fn item_id<'a>(&self, item: &'a T) -> Option<&'a str> {
+        item.id()
+    }
+}
+
 /// Every result of a query, fetched one page at a time as the caller consumes them.
 ///
 /// Index paging starts at `startIndex` (default 1) and advances by the number of resources
 /// actually returned (servers may return fewer than `count`); it stops at an empty page or
-/// once `totalResults` is reached (or, without `totalResults`, at a page that starts with
-/// the same resource as the previous one: a server ignoring `startIndex`). Cursor paging (RFC 9865; chosen when the query has a
+/// once `totalResults` is reached. Cursor paging (RFC 9865; chosen when the query has a
 /// cursor or the discovered configuration prefers it) follows `nextCursor` until there is
-/// none or it repeats. At most one page is buffered; dropping the stream cancels the request in flight
-/// and no further page is asked for. After an error the stream ends; its
-/// [`position`](Self::position) tells where to resume.
+/// none.
+///
+/// It is the crate's one [`Paginator`], so it also ends on a cursor cycle of any length, on a
+/// page that repeats one already read (a server ignoring `startIndex`, whatever
+/// `totalResults` claims), and after [`max_pages`](super::ListRequest::max_pages) pages with
+/// one [`Error::PageLimit`](crate::Error::PageLimit). At most one page is buffered and one
+/// request in flight; dropping the stream cancels it and no further page is asked for. After
+/// an error the stream ends; its [`cursor`](Self::cursor) tells where to resume.
+///
+/// ```
+/// # #[cfg(feature = "mock")]
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> scimkit::Result<()> {
+/// use futures_util::TryStreamExt;
+/// use scimkit::scim::{StreamPosition, User};
+///
+/// let server = scimkit::mock::ScimServer::builder().max_results(2).start().await;
+/// server.seed_users((0..5).map(|i| User::new(format!("user{i}"))));
+/// let scim = scimkit::scim::ScimClient::builder()
+///     .base_url(server.base_url())
+///     .auth(scimkit::BearerToken::new(server.bearer_token().to_string()))
+///     .build()?;
+/// let mut users = scim.users().list().count(2).stream();
+/// users.try_next().await?;
+/// assert_eq!(users.cursor(), StreamPosition::Index { start_index: 2 });
+/// let rest: Vec<User> = scim.users().list().count(2).resume(&users.cursor()).try_collect().await?;
+/// assert_eq!(rest.len(), 4);
+/// assert_eq!(users.pages_fetched(), 1);
+/// # Ok(()) }
+/// # #[cfg(not(feature = "mock"))]
+/// # fn main() {}
+/// ```
 #[must_use = "streams do nothing unless polled"]
-pub struct ResourceStream<T> {
-    resources: Resources<T>,
-    query: Query,
-    cursor_mode: bool,
-    next_start: u64,
-    page_cursor: Option<String>,
-    next_cursor: Option<String>,
-    skip: u64,
-    consumed: u64,
-    buffer: VecDeque<T>,
-    in_flight: Option<PageFuture<T>>,
-    last_page: bool,
-    done: bool,
-    total: Option<u64>,
-    pages: u64,
-    /// The id of the previous index page's first resource, to notice a server that ignores
-    /// `startIndex`.
-    prev_first_id: Option<String>,
+pub struct ResourceStream<T: Resource> {
+    inner: Paginator<ScimPages<T>>,
 }
 
-impl<T> fmt::Debug for ResourceStream<T> {
+impl<T: Resource> fmt::Debug for ResourceStream<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResourceStream")
-            .field("endpoint", &self.resources.endpoint)
-            .field("cursor_mode", &self.cursor_mode)
-            .field("next_start", &self.next_start)
-            .field("buffered", &self.buffer.len())
-            .field("pages", &self.pages)
-            .field("done", &self.done)
+            .field("endpoint", &self.inner.source().resources.endpoint)
+            .field("buffered", &self.inner.buffered())
+            .field("pages", &self.inner.pages_fetched())
+            .field("ended", &self.inner.ended())
             .finish_non_exhaustive()
     }
 }
 
 impl<T: Resource> ResourceStream<T> {
-    pub(crate) fn new(resources: Resources<T>, query: Query) -> Self {
-        let cursor_mode = query.cursor.is_some();
-        let next_cursor = query.cursor.clone().filter(|c| !c.is_empty());
+    /// A stream from `position` (`None`: from the query's own `startIndex` or cursor).
+    pub(crate) fn new(
+        resources: Resources<T>,
+        query: Query,
+        position: Option<&StreamPosition>,
+        max_pages: u64,
+    ) -> Self {
+        let (first, skip) = match position {
+            Some(StreamPosition::Index { start_index }) => {
+                (PageKey::Index((*start_index).max(1)), 0)
+            }
+            Some(StreamPosition::Cursor { cursor, skip }) => {
+                (PageKey::Cursor(cursor.clone().unwrap_or_default()), *skip)
+            }
+            None => match &query.cursor {
+                Some(cursor) => (PageKey::Cursor(cursor.clone()), 0),
+                None => (PageKey::Index(query.start_index.unwrap_or(1).max(1)), 0),
+            },
+        };
+        let source = ScimPages { resources, query };
         ResourceStream {
-            next_start: query.start_index.unwrap_or(1).max(1),
-            resources,
-            query,
-            cursor_mode,
-            page_cursor: None,
-            next_cursor,
-            skip: 0,
-            consumed: 0,
-            buffer: VecDeque::new(),
-            in_flight: None,
-            last_page: false,
-            done: false,
-            total: None,
-            pages: 0,
-            prev_first_id: None,
+            inner: Paginator::resume(source, first, skip).max_pages(max_pages),
         }
     }
 
-    pub(crate) fn resume(resources: Resources<T>, query: Query, position: &StreamPosition) -> Self {
-        let mut stream = Self::new(resources, query);
-        if let StreamPosition::Cursor { cursor, skip } = position {
-            stream.cursor_mode = true;
-            stream.next_cursor = cursor.clone();
-            stream.skip = *skip;
+    /// The position of the next resource this stream would yield: pass it to
+    /// [`ListRequest::resume`](super::ListRequest::resume). Exact for index paging; for
+    /// cursor paging the page's cursor and how many of its resources were yielded. After an
+    /// error or the page cap it points at the page not read; after the end, just past the
+    /// last resource read.
+    pub fn cursor(&self) -> StreamPosition {
+        let cursor = self.inner.cursor();
+        match cursor.page {
+            PageKey::Index(start) => StreamPosition::Index {
+                start_index: start.saturating_add(cursor.skip).max(1),
+            },
+            PageKey::Cursor(page) => StreamPosition::Cursor {
+                cursor: (!page.is_empty()).then(|| page.clone()),
+                skip: cursor.skip,
+            },
         }
-        stream
     }
 
     /// The position of the next resource this stream would yield.
+    #[deprecated(note = "renamed `cursor()`, the name Okta's `ItemStream` shares")]
     pub fn position(&self) -> StreamPosition {
-        if self.cursor_mode {
-            if self.buffer.is_empty() {
-                StreamPosition::Cursor {
-                    cursor: self.next_cursor.clone(),
-                    skip: self.skip,
-                }
-            } else {
-                StreamPosition::Cursor {
-                    cursor: self.page_cursor.clone(),
-                    skip: self.consumed,
-                }
-            }
-        } else {
-            StreamPosition::Index {
-                start_index: self
-                    .next_start
-                    .saturating_sub(self.buffer.len() as u64)
-                    .max(1),
-            }
-        }
+        self.cursor()
     }
 
-    /// `totalResults` of the last page, when the server sent it.
+    /// `totalResults` of the last page that sent it.
     pub fn total_results(&self) -> Option<u64> {
-        self.total
+        self.inner.total()
     }
 
     /// How many pages were fetched so far.
     pub fn pages_fetched(&self) -> u64 {
-        self.pages
+        self.inner.pages_fetched()
     }
 
-    fn start_fetch(&mut self) {
-        let mut query = self.query.clone();
-        if self.cursor_mode {
-            query.start_index = None;
-            query.cursor = Some(self.next_cursor.clone().unwrap_or_default());
-        } else {
-            query.start_index = Some(self.next_start);
-            query.cursor = None;
-        }
-        let resources = self.resources.clone();
-        self.in_flight = Some(Box::pin(
-            async move { fetch_page(&resources, &query).await },
-        ));
-    }
-
-    fn accept(&mut self, page: ListResponse<T>) {
-        self.pages += 1;
-        if page.total_results.is_some() {
-            self.total = page.total_results;
-        }
-        let returned = page.resources.len() as u64;
-        if returned == 0 {
-            self.done = true;
-            return;
-        }
-        if self.cursor_mode {
-            self.page_cursor = self.next_cursor.take();
-            self.consumed = self.skip;
-            let skip = usize::try_from(self.skip).unwrap_or(usize::MAX);
-            self.buffer = page.resources.into_iter().skip(skip).collect();
-            self.skip = 0;
-            self.next_cursor = page.next_cursor.filter(|c| !c.is_empty());
-            // A nextCursor equal to the one just used would fetch this page forever.
-            if self.next_cursor.is_none() || self.next_cursor == self.page_cursor {
-                self.last_page = true;
-            }
-        } else {
-            // A server that ignores startIndex answers every request with the same page;
-            // without totalResults nothing would end the stream. A page that starts with
-            // the resource the previous page started with repeats it: stop.
-            let first_id = page
-                .resources
-                .first()
-                .and_then(|r| r.id())
-                .map(str::to_owned);
-            if self.total.is_none() && first_id.is_some() && first_id == self.prev_first_id {
-                self.done = true;
-                return;
-            }
-            self.prev_first_id = first_id;
-            self.buffer = page.resources.into();
-            self.consumed = 0;
-            self.next_start = self.next_start.saturating_add(returned);
-            if self.total.is_some_and(|total| self.next_start > total) {
-                self.last_page = true;
-            }
-        }
+    /// Why the stream stopped fetching; `None` while pages may still come.
+    pub fn ended(&self) -> Option<PagingEnd> {
+        self.inner.ended()
     }
 }
 
 impl<T: Resource> Stream for ResourceStream<T> {
     type Item = Result<T>;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        loop {
-            if let Some(item) = this.buffer.pop_front() {
-                this.consumed += 1;
-                return Poll::Ready(Some(Ok(item)));
-            }
-            if this.done || this.last_page {
-                this.done = true;
-                return Poll::Ready(None);
-            }
-            if this.in_flight.is_none() {
-                this.start_fetch();
-            }
-            let Some(fut) = this.in_flight.as_mut() else {
-                return Poll::Ready(None);
-            };
-            match fut.as_mut().poll(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Err(e)) => {
-                    this.in_flight = None;
-                    this.done = true;
-                    return Poll::Ready(Some(Err(e)));
-                }
-                Poll::Ready(Ok(page)) => {
-                    this.in_flight = None;
-                    this.accept(page);
-                }
-            }
-        }
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut self.inner).poll_next(cx)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.buffer.len(), None)
+        self.inner.size_hint()
     }
 }

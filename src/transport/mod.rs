@@ -1,5 +1,6 @@
 //! The pipeline every request goes through: request value → [`SendHook`] →
-//! [`Authenticator`] → one `reqwest` client in one retry loop → [`Response`] → one decoder.
+//! [`Authenticator`] → one `reqwest` client in one retry loop → [`Response`] → one decoder;
+//! and the one [`Paginator`] behind every listing.
 //!
 //! - [`ApiRequest`]: the request value, built by typed client code.
 //! - [`Authenticator`] / [`AuthRequest`]: the credentials hook, implemented in
@@ -11,11 +12,13 @@
 //!   says why a write is never sent twice).
 //! - [`Response`]: the one decoder (media types, JSON paths, redacted snippets, request ids).
 //! - [`RateLimit`]: `X-Rate-Limit-*` and `Retry-After`, read with checked arithmetic.
+//! - [`Paginator`] / [`PageSource`]: one cycle-safe paging `Stream`, with a page cap.
 
 mod authenticate;
 mod builder;
 mod failure;
 mod hook;
+mod paginator;
 mod rate_limit;
 mod request;
 mod response;
@@ -26,6 +29,9 @@ mod url_rules;
 pub use authenticate::{AuthRequest, Authenticator, BoxFuture, SharedAuthenticator};
 pub use builder::TransportBuilder;
 pub use hook::{Attempt, SendHook};
+pub use paginator::{
+    DEFAULT_MAX_PAGES, Page, PageCursor, PageFuture, PageSource, Paginator, PagingEnd,
+};
 pub use rate_limit::{MAX_SERVER_WAIT, RateLimit};
 pub use request::ApiRequest;
 pub use response::Response;
