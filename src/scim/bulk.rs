@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::client::SCIM_JSON;
-use super::error::{ScimErrorKind, error_from_response};
+use super::error::ScimErrorKind;
 use super::resource::to_body;
 use super::serde_util::{opt_u64, redacted};
 use super::{Extra, Patch, Resource, ScimClient, schema};
@@ -368,11 +368,7 @@ impl ScimClient {
             };
             let url = self.url(&["Bulk"])?;
             let request = ApiRequest::new(Method::POST, url).json_as(&body, SCIM_JSON)?;
-            let response = self.send(request).await?;
-            if !response.status.is_success() {
-                return Err(error_from_response(response));
-            }
-            let result: BulkResponse = response.json()?;
+            let result: BulkResponse = self.call(request).await?.json()?;
             for r in &result.operations {
                 if !r.is_success() {
                     errors += 1;

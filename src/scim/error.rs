@@ -144,9 +144,3 @@ pub(crate) fn scim_error(response: &Response) -> Option<Error> {
         request_id: response.request_id(),
     })))
 }
-
-/// A non-success response from a SCIM endpoint as an error: the transport's one
-/// status→error step with the SCIM shape plugged in (304 → [`Error::NotModified`]).
-pub(crate) fn error_from_response(response: Response) -> Error {
-    response.into_error(Some(scim_error))
-}

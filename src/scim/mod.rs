@@ -61,16 +61,18 @@ mod error;
 pub mod filter;
 mod group;
 mod list;
+mod list_request;
 mod meta;
 mod patch;
 mod query;
 mod resource;
+mod resources;
 mod serde_util;
 mod stream;
 mod user;
 
 pub use bulk::{Bulk, BulkOperation, BulkOperationResult, BulkResponse};
-pub use client::{GetOptions, Resources, ScimClient, ScimClientBuilder};
+pub use client::{ScimClient, ScimClientBuilder};
 pub use discovery::{
     BulkConfig, FilterConfig, PaginationConfig, ResourceType, Schema, SchemaAttribute,
     SchemaExtension, ServiceProviderConfig, Supported,
@@ -80,12 +82,14 @@ pub use error::ScimErrorKind;
 pub use filter::{AttrPath, CompareOp, Filter, FilterAttr, FilterParseError};
 pub use group::{Group, Member};
 pub use list::{ListResponse, SearchRequest, SortOrder};
+pub use list_request::ListRequest;
 pub use meta::Meta;
 pub use patch::{Patch, PatchOp, PatchOperation, PatchPath};
-pub use query::{ListRequest, Query};
+pub use query::Query;
 #[cfg(feature = "mock")]
 pub(crate) use resource::to_body as resource_body;
 pub use resource::{Extension, Resource};
+pub use resources::{GetOptions, Resources};
 pub use stream::{ResourceStream, StreamPosition};
 pub use user::{Address, MultiValued, Name, User};
 

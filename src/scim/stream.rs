@@ -8,8 +8,8 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 
 use super::Resource;
-use super::client::Resources;
 use super::query::{Query, fetch_page};
+use super::resources::Resources;
 use crate::Result;
 use crate::transport::{Page, PageFuture, PageSource, Paginator, PagingEnd};
 
