@@ -32,6 +32,7 @@ mod oauth;
 mod okta;
 mod scim;
 mod token;
+mod util;
 
 pub use faults::{Fault, Faults};
 pub use okta::{MOCK_API_TOKEN, OktaOrg, OktaOrgBuilder, OktaRecordedRequest};

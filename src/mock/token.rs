@@ -13,6 +13,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use super::faults::{Fault, Faults};
 use super::oauth::{GrantForm, oauth_error};
+use super::util::{form_decode, lock, random_token};
 
 /// The path the token endpoint answers on.
 pub const TOKEN_PATH: &str = "/oauth2/token";
@@ -243,12 +244,6 @@ impl TokenServer {
     }
 }
 
-fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
-    state
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 /// Checks `Authorization: Bearer <token>` headers against the tokens a [`TokenServer`]
 /// issued and has not revoked, and that have not expired.
 #[derive(Clone)]
@@ -277,9 +272,7 @@ impl TokenValidator {
 }
 
 fn issue(state: &mut State, client_id: &str, scopes: Vec<String>, lifetime: Duration) -> String {
-    let token: String = std::iter::repeat_with(fastrand::alphanumeric)
-        .take(40)
-        .collect();
+    let token = random_token(40);
     state.issued.insert(
         token.clone(),
         Issued {
@@ -296,14 +289,6 @@ fn issue(state: &mut State, client_id: &str, scopes: Vec<String>, lifetime: Dura
 struct TokenResponder {
     state: Arc<Mutex<State>>,
     faults: Faults,
-}
-
-/// Decodes one half of a Basic credential: percent-decoding with `+` as space (§2.3.1).
-fn form_decode(part: &str) -> String {
-    url::form_urlencoded::parse(format!("x={part}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
 }
 
 impl Respond for TokenResponder {

@@ -2,86 +2,14 @@
 //! memberships and role assignments.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value, json};
+use url::Url;
+use wiremock::Request;
 
+use super::error::{ApiErr, ApiResult};
 use crate::okta::{RoleType, UserStatus};
-
-/// An Okta error answer: status, `errorCode`, `errorSummary`, `errorCauses`.
-#[derive(Debug, Clone)]
-pub(crate) struct ApiErr {
-    pub status: u16,
-    pub code: &'static str,
-    pub summary: String,
-    pub causes: Vec<String>,
-    /// Extra response headers (`WWW-Authenticate`, `DPoP-Nonce`).
-    pub headers: Vec<(&'static str, String)>,
-}
-
-impl ApiErr {
-    pub(crate) fn new(status: u16, code: &'static str, summary: impl Into<String>) -> Self {
-        ApiErr {
-            status,
-            code,
-            summary: summary.into(),
-            causes: Vec::new(),
-            headers: Vec::new(),
-        }
-    }
-
-    pub(crate) fn not_found(what: &str) -> Self {
-        ApiErr::new(
-            404,
-            "E0000007",
-            format!("Not found: Resource not found: {what} (User)"),
-        )
-    }
-
-    pub(crate) fn validation(cause: impl Into<String>) -> Self {
-        let mut e = ApiErr::new(400, "E0000001", "Api validation failed: request");
-        e.causes.push(cause.into());
-        e
-    }
-
-    pub(crate) fn body(&self, request_id: &str) -> Value {
-        json!({
-            "errorCode": self.code,
-            "errorSummary": self.summary,
-            "errorLink": self.code,
-            "errorId": format!("oae{request_id}"),
-            "errorCauses": self.causes.iter().map(|c| json!({"errorSummary": c})).collect::<Vec<_>>(),
-        })
-    }
-}
-
-pub(crate) type ApiResult = Result<(u16, Value), ApiErr>;
-
-/// RFC 3339 with milliseconds, in UTC, as Okta writes timestamps.
-pub(crate) fn rfc3339(t: SystemTime) -> String {
-    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs();
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = if month <= 2 { y + 1 } else { y };
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60,
-        d.subsec_millis()
-    )
-}
 
 #[derive(Debug, Clone)]
 pub(crate) struct MockUser {
@@ -131,7 +59,15 @@ pub(crate) struct IssuedToken {
     pub jkt: Option<String>,
 }
 
-/// A recorded request, as [`OktaOrg::requests`](super::OktaOrg::requests) shows it.
+/// A registered service app.
+#[derive(Debug, Clone)]
+pub(crate) struct ServiceClient {
+    pub jwk: Value,
+    pub scopes: Vec<String>,
+    pub require_dpop: bool,
+}
+
+/// A recorded request, as [`OktaOrg::requests`](crate::mock::OktaOrg::requests) shows it.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct OktaRecordedRequest {
@@ -181,7 +117,7 @@ pub(crate) struct State {
     pub rate: Option<RateWindow>,
     pub rate_limited: u64,
     pub tokens: HashMap<String, IssuedToken>,
-    pub clients: HashMap<String, super::token::ServiceClient>,
+    pub clients: HashMap<String, ServiceClient>,
     pub seen_jti: HashSet<String>,
     pub dpop_nonce: Option<String>,
     pub seen_dpop_jti: HashSet<String>,
@@ -203,6 +139,15 @@ const STANDARD_ROLES: &[&str] = &[
 ];
 
 impl State {
+    /// The URL as the client addressed it: the server's own base (wiremock rebuilds
+    /// `Request::url` from the `Host` header without the port) plus the path and query.
+    pub(crate) fn public_url(&self, req: &Request) -> Url {
+        let mut url = Url::parse(&self.base).unwrap_or_else(|_| req.url.clone());
+        url.set_path(req.url.path());
+        url.set_query(req.url.query());
+        url
+    }
+
     pub(crate) fn next_id(&mut self, prefix: &str) -> String {
         self.counter += 1;
         format!("{prefix}{:017}", self.counter)
@@ -580,17 +525,5 @@ fn activation(base: &str, id: &str, send_email: bool) -> Value {
             "activationUrl": format!("{base}/welcome/mock-activation-{id}"),
             "activationToken": format!("mock-activation-{id}"),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rfc3339_formats_utc() {
-        let t = UNIX_EPOCH + Duration::from_millis(1_709_251_200_123); // 2024-03-01
-        assert_eq!(rfc3339(t), "2024-03-01T00:00:00.123Z");
-        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
     }
 }

@@ -7,20 +7,12 @@ use std::time::{Duration, SystemTime};
 use serde_json::{Value, json};
 use wiremock::{Request, ResponseTemplate};
 
-use super::super::oauth::{GrantForm, oauth_error};
-use super::routes::Principal;
-use super::state::{ApiErr, IssuedToken, State};
+use super::error::ApiErr;
+use super::state::{IssuedToken, State};
 use crate::auth::private_key_jwt::{b64, epoch, jwk_thumbprint, random_id, verify_jws};
+use crate::mock::oauth::{GrantForm, oauth_error};
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-
-/// A registered service app.
-#[derive(Debug, Clone)]
-pub(crate) struct ServiceClient {
-    pub jwk: Value,
-    pub scopes: Vec<String>,
-    pub require_dpop: bool,
-}
 
 fn claim_u64(claims: &Value, name: &str) -> Option<u64> {
     claims.get(name).and_then(Value::as_u64)
@@ -86,12 +78,7 @@ pub(crate) fn check_proof(
     Ok(jwk_thumbprint(&jwk))
 }
 
-pub(crate) fn handle(
-    st: &mut State,
-    req: &Request,
-    now: SystemTime,
-    _request_id: &str,
-) -> ResponseTemplate {
+pub(crate) fn handle(st: &mut State, req: &Request, now: SystemTime) -> ResponseTemplate {
     if req.method.as_str() != "POST" {
         return oauth_error(405, "invalid_request", "use POST");
     }
@@ -215,14 +202,7 @@ pub(crate) fn handle(
             return oauth_error(400, "invalid_dpop_proof", "DPoP proof is missing");
         }
         None => None,
-        Some(proof) => match check_proof(
-            st,
-            proof,
-            "POST",
-            &super::routes::public_url(st, req),
-            None,
-            now,
-        ) {
+        Some(proof) => match check_proof(st, proof, "POST", &st.public_url(req), None, now) {
             Ok(jkt) => Some(jkt),
             Err(why) if why == "use_dpop_nonce" => {
                 let nonce = st.dpop_nonce.clone().unwrap_or_default();
@@ -255,6 +235,12 @@ pub(crate) fn handle(
             "access_token": token,
             "scope": scopes.join(" "),
         }))
+}
+
+/// Who is calling: an API token (all permissions) or an OAuth token with scopes.
+pub(crate) enum Principal {
+    ApiToken,
+    OAuth(Vec<String>),
 }
 
 fn invalid_token() -> ApiErr {
@@ -293,7 +279,7 @@ pub(crate) fn authenticate(
                         .and_then(|v| v.to_str().ok())
                         .ok_or_else(invalid_token)?;
                     let method = req.method.as_str().to_owned();
-                    let url = super::routes::public_url(st, req);
+                    let url = st.public_url(req);
                     match check_proof(st, proof, &method, &url, Some(credential), now) {
                         Ok(thumbprint) if &thumbprint == jkt => Ok(Principal::OAuth(issued.scopes)),
                         Ok(_) => Err(invalid_token()),

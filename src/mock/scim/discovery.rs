@@ -2,7 +2,8 @@
 
 use serde_json::{Value, json};
 
-use super::{Config, Failure};
+use super::answer::Failure;
+use super::config::Config;
 use crate::scim::schema;
 
 pub(crate) fn service_provider_config(config: &Config) -> Value {

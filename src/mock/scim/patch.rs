@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::Failure;
+use super::answer::Failure;
 use crate::scim::filter::parse::parse_patch_path;
 use crate::scim::{AttrPath, Filter, PatchOp, PatchOperation};
 

@@ -1,12 +1,14 @@
 //! The mock SCIM server's state: resources as JSON, in creation order.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
-use base64::Engine;
 use serde_json::{Map, Value, json};
 
-use super::{Config, Failure, ScimRecordedRequest};
+use super::answer::{Failure, Reply};
+use super::config::Config;
+use super::record::ScimRecordedRequest;
+use crate::mock::util::rfc3339;
 use crate::scim::{AttrPath, schema};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,31 +86,6 @@ pub(crate) fn version_of(v: &Value) -> &str {
     v.pointer("/meta/version")
         .and_then(Value::as_str)
         .unwrap_or("")
-}
-
-fn now() -> String {
-    let d = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = d.as_secs();
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        d.subsec_millis()
-    )
 }
 
 fn new_id() -> String {
@@ -231,7 +208,7 @@ impl State {
     ) -> Result<String, Failure> {
         let mut map = self.validate(kind, body, None)?;
         let id = new_id();
-        let created = now();
+        let created = rfc3339(SystemTime::now());
         let version = self.next_version();
         map.insert("id".into(), Value::String(id.clone()));
         map.insert(
@@ -303,12 +280,15 @@ impl State {
         id: &str,
         current: &Value,
         body: Value,
-    ) -> Result<super::Reply, Failure> {
+    ) -> Result<Reply, Failure> {
         let mut map = self.validate(kind, body, Some(id))?;
         let version = self.next_version();
         let mut meta = current.get("meta").cloned().unwrap_or_else(|| json!({}));
         if let Value::Object(m) = &mut meta {
-            m.insert("lastModified".into(), Value::String(now()));
+            m.insert(
+                "lastModified".into(),
+                Value::String(rfc3339(SystemTime::now())),
+            );
             m.insert("version".into(), Value::String(version.clone()));
         }
         map.insert("id".into(), Value::String(id.to_owned()));
@@ -343,7 +323,7 @@ impl State {
             .pointer("/meta/location")
             .and_then(Value::as_str)
             .map(str::to_owned);
-        Ok(super::Reply {
+        Ok(Reply {
             status: 200,
             body: Some(self.render(kind, &value, &HashMap::new())),
             etag: Some(version),
@@ -446,76 +426,5 @@ fn project(map: &mut Map<String, Value>, query: &HashMap<String, String>) {
         {
             map.retain(|k, _| !k.eq_ignore_ascii_case(&p.name));
         }
-    }
-}
-
-pub(crate) fn sort_key(v: &Value, path: &AttrPath) -> String {
-    let found = v.as_object().and_then(|o| {
-        let base = match &path.urn {
-            Some(urn) => o
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(urn))
-                .map(|(_, v)| v)
-                .and_then(Value::as_object)
-                .unwrap_or(o),
-            None => o,
-        };
-        let attr = base
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(&path.name))
-            .map(|(_, v)| v)?;
-        match &path.sub {
-            Some(sub) => attr
-                .as_object()?
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(sub))
-                .map(|(_, v)| v),
-            None => Some(attr),
-        }
-    });
-    match found {
-        Some(Value::String(s)) => s.to_lowercase(),
-        Some(other) => other.to_string(),
-        None => String::from("\u{10FFFF}"),
-    }
-}
-
-pub(crate) fn encode_cursor(index: u64) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("at:{index}"))
-}
-
-pub(crate) fn decode_cursor(cursor: &str) -> Option<u64> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()?;
-    String::from_utf8(bytes)
-        .ok()?
-        .strip_prefix("at:")?
-        .parse()
-        .ok()
-        .filter(|i| *i >= 1)
-}
-
-pub(crate) fn substitute_bulk_ids(
-    value: &mut Value,
-    ids: &HashMap<String, String>,
-    unresolved: &mut Option<String>,
-) {
-    match value {
-        Value::String(s) => {
-            if let Some(reference) = s.strip_prefix("bulkId:") {
-                match ids.get(reference) {
-                    Some(id) => *s = id.clone(),
-                    None => *unresolved = Some(reference.to_owned()),
-                }
-            }
-        }
-        Value::Array(items) => items
-            .iter_mut()
-            .for_each(|v| substitute_bulk_ids(v, ids, unresolved)),
-        Value::Object(map) => map
-            .values_mut()
-            .for_each(|v| substitute_bulk_ids(v, ids, unresolved)),
-        _ => {}
     }
 }
