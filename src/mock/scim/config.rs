@@ -20,4 +20,8 @@ pub(crate) struct Config {
     pub(crate) patch_no_content: bool,
     pub(crate) content_type: &'static str,
     pub(crate) record_requests: bool,
+    /// Refuse requests that break a client's MUST (see `ScimServerBuilder::strict_requests`).
+    pub(crate) strict_requests: bool,
+    /// Refuse group members the server does not hold.
+    pub(crate) require_existing_members: bool,
 }

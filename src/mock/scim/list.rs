@@ -8,20 +8,26 @@ use serde_json::{Value, json};
 
 use super::answer::{Failure, Outcome, Reply};
 use super::config::Config;
+use super::filter::{self, SortKey};
 use super::store::{Kind, State};
 use crate::scim::{AttrPath, Filter, schema};
 
 impl State {
+    /// A query over these resource types (one endpoint, or all of them at the server root,
+    /// RFC 7644 §3.4.2), in creation order unless sorted.
     pub(super) fn list(
         &mut self,
         config: &Config,
-        kind: Kind,
+        kinds: &[Kind],
         query: &HashMap<String, String>,
     ) -> Outcome {
         let filter = match query.get("filter").filter(|f| !f.trim().is_empty()) {
-            Some(text) => Some(
-                Filter::parse(text).map_err(|e| Failure::bad("invalidFilter", e.to_string()))?,
-            ),
+            Some(text) => {
+                let f = Filter::parse(text)
+                    .map_err(|e| Failure::bad("invalidFilter", e.to_string()))?;
+                filter::check(&f, kinds)?;
+                Some(f)
+            }
             None => None,
         };
         let number = |name: &str| -> Result<Option<i64>, Failure> {
@@ -44,43 +50,56 @@ impl State {
             }
             None => number("startindex")?.map_or(1, |s| u64::try_from(s.max(1)).unwrap_or(1)),
         };
-        let sort_by = query.get("sortby").filter(|s| !s.is_empty());
+        let sort_by = query
+            .get("sortby")
+            .filter(|s| !s.is_empty())
+            .and_then(|s| AttrPath::parse(s.trim()).ok());
         let descending = query
             .get("sortorder")
             .is_some_and(|o| o.eq_ignore_ascii_case("descending"));
-        let store = self.store(kind);
-        let (total, page): (u64, Vec<&Value>) = if filter.is_none() && sort_by.is_none() {
-            let total = store.len() as u64;
-            let page = store
-                .iter()
-                .skip(usize::try_from(start - 1).unwrap_or(usize::MAX))
-                .take(usize::try_from(count).unwrap_or(usize::MAX))
-                .collect();
-            (total, page)
-        } else {
-            let mut all: Vec<&Value> = store
-                .iter()
-                .filter(|v| filter.as_ref().is_none_or(|f| f.matches_json(v)))
-                .collect();
-            if let Some(sort_by) = sort_by {
-                let path = crate::scim::AttrPath::new(sort_by);
-                all.sort_by_cached_key(|v| sort_key(v, &path));
-                if descending {
-                    all.reverse();
-                }
+        let skip = usize::try_from(start - 1).unwrap_or(usize::MAX);
+        let take = usize::try_from(count).unwrap_or(usize::MAX);
+        let (total, page): (u64, Vec<(Kind, &Value)>) = match kinds {
+            [kind] if filter.is_none() && sort_by.is_none() => {
+                let store = self.store(*kind);
+                let page = store.iter().skip(skip).take(take).map(|v| (*kind, v));
+                (store.len() as u64, page.collect())
             }
-            let total = all.len() as u64;
-            let page = all
-                .into_iter()
-                .skip(usize::try_from(start - 1).unwrap_or(usize::MAX))
-                .take(usize::try_from(count).unwrap_or(usize::MAX))
-                .collect();
-            (total, page)
+            _ => {
+                let mut all: Vec<(u64, Kind, &Value)> = kinds
+                    .iter()
+                    .flat_map(|k| self.store(*k).iter_seq().map(|(seq, v)| (seq, *k, v)))
+                    .filter(|(_, k, v)| filter.as_ref().is_none_or(|f| filter::matches(f, *k, v)))
+                    .collect();
+                all.sort_by_key(|(seq, _, _)| *seq);
+                if let Some(path) = &sort_by {
+                    let mut keyed: Vec<(Option<SortKey>, (u64, Kind, &Value))> = all
+                        .into_iter()
+                        .map(|e| (filter::sort_key(e.1, e.2, path), e))
+                        .collect();
+                    // Resources without a value sort last, whatever the order.
+                    keyed.sort_by(|(a, _), (b, _)| match (a, b) {
+                        (Some(a), Some(b)) if descending => b.cmp(a),
+                        (Some(a), Some(b)) => a.cmp(b),
+                        (Some(_), None) => std::cmp::Ordering::Less,
+                        (None, Some(_)) => std::cmp::Ordering::Greater,
+                        (None, None) => std::cmp::Ordering::Equal,
+                    });
+                    all = keyed.into_iter().map(|(_, e)| e).collect();
+                }
+                let total = all.len() as u64;
+                let page = all
+                    .into_iter()
+                    .skip(skip)
+                    .take(take)
+                    .map(|(_, k, v)| (k, v));
+                (total, page.collect())
+            }
         };
         let returned = page.len() as u64;
         let resources: Vec<Value> = page
             .into_iter()
-            .map(|v| self.render(kind, v, query))
+            .map(|(kind, v)| self.render(kind, v, query))
             .collect();
         let mut body = json!({
             "schemas": [schema::LIST_RESPONSE],
@@ -112,10 +131,18 @@ impl State {
     }
 }
 
-pub(super) fn search_params(body: Value) -> Result<HashMap<String, String>, Failure> {
+/// A SearchRequest body (RFC 7644 §3.4.3) as query parameters. With `strict`, its
+/// `schemas` must name the SearchRequest message.
+pub(super) fn search_params(body: Value, strict: bool) -> Result<HashMap<String, String>, Failure> {
     let Value::Object(map) = body else {
         return Err(Failure::bad("invalidSyntax", "not a SearchRequest"));
     };
+    if strict && !names_message(&map, schema::SEARCH_REQUEST) {
+        return Err(Failure::bad(
+            "invalidSyntax",
+            format!("schemas must be [\"{}\"]", schema::SEARCH_REQUEST),
+        ));
+    }
     let mut params = HashMap::new();
     for (k, v) in map {
         let text = match v {
@@ -134,35 +161,15 @@ pub(super) fn search_params(body: Value) -> Result<HashMap<String, String>, Fail
     Ok(params)
 }
 
-fn sort_key(v: &Value, path: &AttrPath) -> String {
-    let found = v.as_object().and_then(|o| {
-        let base = match &path.urn {
-            Some(urn) => o
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(urn))
-                .map(|(_, v)| v)
-                .and_then(Value::as_object)
-                .unwrap_or(o),
-            None => o,
-        };
-        let attr = base
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(&path.name))
-            .map(|(_, v)| v)?;
-        match &path.sub {
-            Some(sub) => attr
-                .as_object()?
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(sub))
-                .map(|(_, v)| v),
-            None => Some(attr),
-        }
-    });
-    match found {
-        Some(Value::String(s)) => s.to_lowercase(),
-        Some(other) => other.to_string(),
-        None => String::from("\u{10FFFF}"),
-    }
+/// Whether a request body's `schemas` names `message` (RFC 7644 §3.4.3, §3.5.2, §3.7).
+pub(super) fn names_message(body: &serde_json::Map<String, Value>, message: &str) -> bool {
+    body.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("schemas"))
+        .and_then(|(_, v)| v.as_array())
+        .is_some_and(|s| {
+            s.iter()
+                .any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(message)))
+        })
 }
 
 fn encode_cursor(index: u64) -> String {

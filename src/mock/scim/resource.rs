@@ -6,9 +6,9 @@ use serde_json::Value;
 
 use super::answer::{Failure, Outcome, Reply};
 use super::config::Config;
+use super::input::{self, Rules};
 use super::patch;
 use super::store::{self, Kind, State};
-use crate::scim::Patch;
 
 impl State {
     fn check_if_match(
@@ -47,7 +47,7 @@ impl State {
         if config.etags
             && headers
                 .get("if-none-match")
-                .is_some_and(|v| v.split(',').any(|w| w.trim() == version))
+                .is_some_and(|v| v.split(',').any(|w| w.trim() == version || w.trim() == "*"))
         {
             return Ok(Reply {
                 status: 304,
@@ -55,29 +55,21 @@ impl State {
                 ..Reply::default()
             });
         }
-        let rendered = self.render(kind, stored, query);
-        Ok(Reply {
-            status: 200,
-            body: Some(rendered),
-            etag: Some(version),
-            location: None,
-        })
+        Ok(self.reply(kind, stored, 200, query))
     }
 
-    pub(super) fn create(&mut self, config: &Config, kind: Kind, body: Option<Value>) -> Outcome {
+    pub(super) fn create(
+        &mut self,
+        config: &Config,
+        kind: Kind,
+        body: Option<Value>,
+        query: &HashMap<String, String>,
+    ) -> Outcome {
         let body =
             body.ok_or_else(|| Failure::bad("invalidSyntax", "a resource body is required"))?;
         let id = self.insert(config, kind, body)?;
         let stored = self.store(kind).get(&id).cloned().unwrap_or(Value::Null);
-        Ok(Reply {
-            status: 201,
-            etag: Some(store::version_of(&stored).to_owned()),
-            location: stored
-                .pointer("/meta/location")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            body: Some(self.render(kind, &stored, &HashMap::new())),
-        })
+        Ok(self.reply(kind, &stored, 201, query))
     }
 
     /// The stored resource a write targets, once its `If-Match` (if any) is satisfied.
@@ -97,46 +89,61 @@ impl State {
         Ok(current)
     }
 
+    /// PUT (RFC 7644 §3.5.1): the body replaces the resource; read-only values in it (`id`,
+    /// `meta`) are ignored.
     pub(super) fn replace(
         &mut self,
         config: &Config,
         kind: Kind,
         id: &str,
         body: Option<Value>,
+        query: &HashMap<String, String>,
         headers: &HashMap<&'static str, String>,
     ) -> Outcome {
         let body =
             body.ok_or_else(|| Failure::bad("invalidSyntax", "a resource body is required"))?;
         let current = self.current_for_write(config, kind, id, headers)?;
-        if body
-            .get("id")
-            .and_then(Value::as_str)
-            .is_some_and(|b| b != id)
-        {
-            return Err(Failure::bad("mutability", "id cannot change"));
-        }
-        self.update(config, kind, id, &current, body)
+        self.update(config, kind, id, &current, body, query)
     }
 
+    /// PATCH (RFC 7644 §3.5.2): every operation or none; a PATCH that changes nothing leaves
+    /// the version and `lastModified` alone.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn patch(
         &mut self,
         config: &Config,
         kind: Kind,
         id: &str,
         body: Option<Value>,
+        query: &HashMap<String, String>,
         headers: &HashMap<&'static str, String>,
     ) -> Outcome {
         let body =
             body.ok_or_else(|| Failure::bad("invalidSyntax", "a PatchOp body is required"))?;
-        let patch: Patch = serde_json::from_value(body)
-            .map_err(|e| Failure::bad("invalidSyntax", format!("not a PatchOp: {e}")))?;
+        let operations = patch::parse(body, config.strict_requests)?;
         let current = self.current_for_write(config, kind, id, headers)?;
-        let mut next = current.clone();
-        for op in &patch.operations {
-            patch::apply(&mut next, kind.schema(), op)?;
+        let Value::Object(mut next) = current.clone() else {
+            return Err(Failure::server("a stored resource is not an object"));
+        };
+        let rules = Rules {
+            strict: config.strict_requests,
+        };
+        for op in &operations {
+            patch::apply(&mut next, kind, op, rules)?;
         }
-        let mut reply = self.update(config, kind, id, &current, next)?;
-        if config.patch_no_content {
+        input::tidy(kind, &mut next);
+        let mut reply = if Value::Object(next.clone()) == current {
+            self.reply(kind, &current, 200, query)
+        } else {
+            self.check_resource(config, kind, &next, Some(id))?;
+            next.remove("meta");
+            let stored = self.store_version(kind, id, &current, next)?;
+            self.reply(kind, &stored, 200, query)
+        };
+        // RFC 7644 §3.5.2: "The server MUST return a 200 OK if the "attributes" parameter is
+        // specified in the request."
+        let asked = query.contains_key("attributes") || query.contains_key("excludedattributes");
+        if config.patch_no_content && !asked {
             reply.status = 204;
             reply.body = None;
         }

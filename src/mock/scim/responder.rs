@@ -7,12 +7,10 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use wiremock::{Request, Respond, ResponseTemplate};
 
-use super::answer::{Failure, Outcome, Reply};
+use super::answer::{Failure, Outcome};
 use super::config::{Config, SCIM_BASE_PATH};
-use super::discovery;
-use super::list::search_params;
 use super::record::ScimRecordedRequest;
-use super::store::{Kind, State};
+use super::store::State;
 use crate::mock::util::{lock, percent_decode};
 use crate::mock::{Fault, Faults};
 
@@ -72,6 +70,9 @@ impl Respond for ScimResponder {
                 if let Some(location) = reply.location {
                     t = t.insert_header("location", location.as_str());
                 }
+                if let Some(location) = reply.content_location {
+                    t = t.insert_header("content-location", location.as_str());
+                }
                 if let Some(body) = reply.body {
                     t = t.set_body_raw(body.to_string(), config.content_type);
                 }
@@ -82,6 +83,9 @@ impl Respond for ScimResponder {
                     .set_body_raw(failure.body().to_string(), config.content_type);
                 if failure.status == 401 {
                     t = t.insert_header("www-authenticate", "Bearer realm=\"scimkit-mock\"");
+                }
+                if let Some(allow) = failure.allow {
+                    t = t.insert_header("allow", allow);
                 }
                 t
             }
@@ -156,72 +160,5 @@ impl ScimResponder {
             body,
             me.as_deref(),
         )
-    }
-}
-
-impl State {
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn dispatch(
-        &mut self,
-        config: &Config,
-        method: &str,
-        segs: &[&str],
-        query: &HashMap<String, String>,
-        headers: &HashMap<&'static str, String>,
-        body: Option<Value>,
-        me: Option<&str>,
-    ) -> Outcome {
-        let ok = |body: Value| Reply {
-            status: 200,
-            body: Some(body),
-            ..Reply::default()
-        };
-        match (method, segs) {
-            ("GET", ["ServiceProviderConfig"]) => {
-                Ok(ok(discovery::service_provider_config(config)))
-            }
-            ("GET", ["ResourceTypes"]) => Ok(ok(discovery::resource_types(config))),
-            ("GET", ["ResourceTypes", name]) => discovery::resource_type(config, name).map(ok),
-            ("GET", ["Schemas"]) => Ok(ok(discovery::schemas())),
-            ("GET", ["Schemas", id]) => discovery::schema(id).map(ok),
-            ("POST", ["Bulk"]) => self.bulk(config, body.unwrap_or(Value::Null)),
-            ("GET", ["Me"]) => {
-                let Some(me) = me else {
-                    return Err(Failure::new(
-                        501,
-                        None,
-                        "/Me needs a token from the token server",
-                    ));
-                };
-                let id = self
-                    .store(Kind::User)
-                    .find_user_name(me)
-                    .ok_or_else(|| Failure::not_found(format!("no user named {me}")))?;
-                self.get(config, Kind::User, &id, query, headers)
-            }
-            (_, [endpoint, rest @ ..]) => {
-                let Some(kind) = Kind::from_endpoint(endpoint) else {
-                    return Err(Failure::not_found(format!("no endpoint /{endpoint}")));
-                };
-                match (method, rest) {
-                    ("GET", []) => self.list(config, kind, query),
-                    ("POST", []) => self.create(config, kind, body),
-                    ("POST", [".search"]) => {
-                        let params = search_params(body.unwrap_or(Value::Null))?;
-                        self.list(config, kind, &params)
-                    }
-                    ("GET", [id]) => self.get(config, kind, id, query, headers),
-                    ("PUT", [id]) => self.replace(config, kind, id, body, headers),
-                    ("PATCH", [id]) => self.patch(config, kind, id, body, headers),
-                    ("DELETE", [id]) => self.delete(config, kind, id, headers),
-                    _ => Err(Failure::new(
-                        405,
-                        None,
-                        format!("{method} is not supported here"),
-                    )),
-                }
-            }
-            _ => Err(Failure::not_found("no such endpoint")),
-        }
     }
 }

@@ -26,6 +26,8 @@ pub struct ScimServerBuilder {
     patch_no_content: bool,
     content_type: &'static str,
     record_requests: bool,
+    strict_requests: bool,
+    require_existing_members: bool,
 }
 
 impl fmt::Debug for ScimServerBuilder {
@@ -41,6 +43,8 @@ impl fmt::Debug for ScimServerBuilder {
             .field("patch_no_content", &self.patch_no_content)
             .field("content_type", &self.content_type)
             .field("record_requests", &self.record_requests)
+            .field("strict_requests", &self.strict_requests)
+            .field("require_existing_members", &self.require_existing_members)
             .finish()
     }
 }
@@ -58,6 +62,8 @@ impl Default for ScimServerBuilder {
             patch_no_content: false,
             content_type: "application/scim+json",
             record_requests: true,
+            strict_requests: false,
+            require_existing_members: false,
         }
     }
 }
@@ -107,6 +113,33 @@ impl ScimServerBuilder {
         self
     }
 
+    /// Refuses requests that break one of the client's MUSTs in RFC 7643/7644, where a
+    /// lenient server (the default, like most real ones) accepts or repairs them: a PatchOp,
+    /// SearchRequest or BulkRequest body whose `schemas` does not name its message, a bulk
+    /// POST without `bulkId`, and a multi-valued attribute with more than one `primary`
+    /// value (repaired by default: the first stays primary). Refusals are 400 with
+    /// `scimType` `invalidSyntax` or `invalidValue`. Default `false`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let server = scimkit::mock::ScimServer::builder().strict_requests(true).start().await;
+    /// # let _ = server;
+    /// # }
+    /// ```
+    pub fn strict_requests(mut self, strict: bool) -> Self {
+        self.strict_requests = strict;
+        self
+    }
+
+    /// Refuses (400 `invalidValue`) a group whose `members` name a resource the server does
+    /// not hold. By default such members are kept, as RFC 7644 allows and real servers do
+    /// (the member may be provisioned later). Default `false`.
+    pub fn require_existing_members(mut self, require: bool) -> Self {
+        self.require_existing_members = require;
+        self
+    }
+
     /// Labels JSON answers `application/json` instead of `application/scim+json`, as many
     /// servers do (default `false`).
     pub fn plain_json(mut self, plain: bool) -> Self {
@@ -141,6 +174,8 @@ impl ScimServerBuilder {
             patch_no_content: self.patch_no_content,
             content_type: self.content_type,
             record_requests: self.record_requests,
+            strict_requests: self.strict_requests,
+            require_existing_members: self.require_existing_members,
         });
         let state = Arc::new(Mutex::new(State::default()));
         let faults = Faults::default();

@@ -7,9 +7,10 @@ use serde_json::{Map, Value, json};
 
 use super::answer::{Failure, Reply};
 use super::config::Config;
+use super::input::{self, Rules};
 use super::record::ScimRecordedRequest;
 use crate::mock::util::rfc3339;
-use crate::scim::{AttrPath, schema};
+use crate::scim::schema;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -64,6 +65,10 @@ impl Store {
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Value> {
         self.rows.values()
     }
+    /// Resources with their creation sequence number (shared by every resource type).
+    pub(crate) fn iter_seq(&self) -> impl Iterator<Item = (u64, &Value)> {
+        self.rows.iter().map(|(seq, v)| (*seq, v))
+    }
     pub(crate) fn len(&self) -> usize {
         self.rows.len()
     }
@@ -100,13 +105,6 @@ fn new_id() -> String {
     )
 }
 
-fn normalise_bools(map: &mut Map<String, Value>) {
-    if let Some(Value::String(s)) = map.get("active") {
-        let b = s.eq_ignore_ascii_case("true");
-        map.insert("active".into(), Value::Bool(b));
-    }
-}
-
 impl State {
     pub(crate) fn store(&self, kind: Kind) -> &Store {
         match kind {
@@ -122,27 +120,38 @@ impl State {
         }
     }
 
+    /// The resource with this id, whatever its type.
+    pub(crate) fn find_any(&self, id: &str) -> Option<(Kind, &Value)> {
+        self.users
+            .get(id)
+            .map(|v| (Kind::User, v))
+            .or_else(|| self.groups.get(id).map(|v| (Kind::Group, v)))
+    }
+
     fn next_version(&mut self) -> String {
         self.version += 1;
         format!("W/\"{}\"", self.version)
     }
 
-    /// Checks a resource body for what the server requires; returns the normalised object.
+    /// Checks a resource body for what the server requires; returns it canonical (RFC 7643:
+    /// names in schema case, read-only values dropped, unassigned values gone).
     fn validate(
         &self,
+        config: &Config,
         kind: Kind,
         body: Value,
         own_id: Option<&str>,
     ) -> Result<Map<String, Value>, Failure> {
-        let Value::Object(mut map) = body else {
+        let Value::Object(map) = body else {
             return Err(Failure::bad(
                 "invalidSyntax",
                 "a resource must be a JSON object",
             ));
         };
         let schemas_ok = map
-            .get("schemas")
-            .and_then(Value::as_array)
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("schemas"))
+            .and_then(|(_, v)| v.as_array())
             .is_some_and(|s| {
                 s.iter().any(|s| {
                     s.as_str()
@@ -155,17 +164,37 @@ impl State {
                 format!("schemas must list {}", kind.schema()),
             ));
         }
-        map.remove("meta");
-        map.remove("id");
-        normalise_bools(&mut map);
+        let rules = Rules {
+            strict: config.strict_requests,
+        };
+        let map = input::resource(kind, map, rules)?;
+        self.check_resource(config, kind, &map, own_id)?;
+        Ok(map)
+    }
+
+    /// The rules a canonical resource must meet: required attributes, unique `userName`,
+    /// and (when the server is built to) members that exist.
+    pub(crate) fn check_resource(
+        &self,
+        config: &Config,
+        kind: Kind,
+        map: &Map<String, Value>,
+        own_id: Option<&str>,
+    ) -> Result<(), Failure> {
+        for attr in kind.core().attributes.iter().filter(|a| a.required) {
+            let present = map
+                .get(attr.name)
+                .is_some_and(|v| v.as_str().is_none_or(|s| !s.trim().is_empty()));
+            if !present {
+                return Err(Failure::bad(
+                    "invalidValue",
+                    format!("{} is required", attr.name),
+                ));
+            }
+        }
         match kind {
             Kind::User => {
-                map.remove("groups");
-                let user_name = map
-                    .get("userName")
-                    .and_then(Value::as_str)
-                    .filter(|u| !u.trim().is_empty())
-                    .ok_or_else(|| Failure::bad("invalidValue", "userName is required"))?;
+                let user_name = map.get("userName").and_then(Value::as_str).unwrap_or("");
                 if let Some(holder) = self.users.user_names.get(&user_name.to_lowercase())
                     && Some(holder.as_str()) != own_id
                 {
@@ -177,17 +206,12 @@ impl State {
                 }
             }
             Kind::Group => {
-                if map
-                    .get("displayName")
-                    .and_then(Value::as_str)
-                    .is_none_or(|d| d.trim().is_empty())
+                if config.require_existing_members
+                    && let Some(Value::Array(members)) = map.get("members")
                 {
-                    return Err(Failure::bad("invalidValue", "displayName is required"));
-                }
-                if let Some(Value::Array(members)) = map.get("members") {
                     for m in members {
                         let id = m.get("value").and_then(Value::as_str).unwrap_or("");
-                        if self.users.get(id).is_none() && self.groups.get(id).is_none() {
+                        if self.find_any(id).is_none() {
                             return Err(Failure::bad(
                                 "invalidValue",
                                 format!("member {id:?} does not exist"),
@@ -197,7 +221,7 @@ impl State {
                 }
             }
         }
-        Ok(map)
+        Ok(())
     }
 
     pub(crate) fn insert(
@@ -206,7 +230,7 @@ impl State {
         kind: Kind,
         body: Value,
     ) -> Result<String, Failure> {
-        let mut map = self.validate(kind, body, None)?;
+        let mut map = self.validate(config, kind, body, None)?;
         let id = new_id();
         let created = rfc3339(SystemTime::now());
         let version = self.next_version();
@@ -221,7 +245,6 @@ impl State {
                 "version": version,
             }),
         );
-        self.fill_member_types(&mut map);
         let user_name = map
             .get("userName")
             .and_then(Value::as_str)
@@ -239,49 +262,31 @@ impl State {
         Ok(id)
     }
 
-    fn fill_member_types(&self, map: &mut Map<String, Value>) {
-        if let Some(Value::Array(members)) = map.get_mut("members") {
-            for m in members.iter_mut() {
-                let id = m
-                    .get("value")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned();
-                if let Value::Object(o) = m {
-                    if !o.contains_key("type") {
-                        let t = if self.users.get(&id).is_some() {
-                            "User"
-                        } else {
-                            "Group"
-                        };
-                        o.insert("type".into(), Value::String(t.into()));
-                    }
-                    if !o.contains_key("display") {
-                        let display = self
-                            .users
-                            .get(&id)
-                            .and_then(|u| u.get("displayName").or_else(|| u.get("userName")))
-                            .or_else(|| self.groups.get(&id).and_then(|g| g.get("displayName")))
-                            .cloned();
-                        if let Some(d) = display {
-                            o.insert("display".into(), d);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     /// Replaces a stored resource with `body`, keeping id and created; bumps the version.
+    /// Answers the resource as [`render`](Self::render) shows it with `query`.
     pub(crate) fn update(
         &mut self,
-        _config: &Config,
+        config: &Config,
         kind: Kind,
         id: &str,
         current: &Value,
         body: Value,
+        query: &HashMap<String, String>,
     ) -> Result<Reply, Failure> {
-        let mut map = self.validate(kind, body, Some(id))?;
+        let map = self.validate(config, kind, body, Some(id))?;
+        let value = self.store_version(kind, id, current, map)?;
+        Ok(self.reply(kind, &value, 200, query))
+    }
+
+    /// Stores `map` as the new state of resource `id`: meta kept, lastModified and version
+    /// bumped; the userName index follows.
+    pub(crate) fn store_version(
+        &mut self,
+        kind: Kind,
+        id: &str,
+        current: &Value,
+        mut map: Map<String, Value>,
+    ) -> Result<Value, Failure> {
         let version = self.next_version();
         let mut meta = current.get("meta").cloned().unwrap_or_else(|| json!({}));
         if let Value::Object(m) = &mut meta {
@@ -289,11 +294,10 @@ impl State {
                 "lastModified".into(),
                 Value::String(rfc3339(SystemTime::now())),
             );
-            m.insert("version".into(), Value::String(version.clone()));
+            m.insert("version".into(), Value::String(version));
         }
         map.insert("id".into(), Value::String(id.to_owned()));
         map.insert("meta".into(), meta);
-        self.fill_member_types(&mut map);
         let new_name = map
             .get("userName")
             .and_then(Value::as_str)
@@ -319,18 +323,33 @@ impl State {
                 store.user_names.insert(n, id.to_owned());
             }
         }
-        let location = value
+        Ok(value)
+    }
+
+    /// A reply carrying one resource: its version as ETag and its location as
+    /// `Content-Location` (RFC 7643 §3.1), and `Location` too on a 201.
+    pub(crate) fn reply(
+        &self,
+        kind: Kind,
+        stored: &Value,
+        status: u16,
+        query: &HashMap<String, String>,
+    ) -> Reply {
+        let location = stored
             .pointer("/meta/location")
             .and_then(Value::as_str)
             .map(str::to_owned);
-        Ok(Reply {
-            status: 200,
-            body: Some(self.render(kind, &value, &HashMap::new())),
-            etag: Some(version),
-            location,
-        })
+        Reply {
+            status,
+            body: Some(self.render(kind, stored, query)),
+            etag: Some(version_of(stored).to_owned()),
+            location: location.clone().filter(|_| status == 201),
+            content_location: location,
+        }
     }
 
+    /// Deletes a resource; its memberships go too (each group that loses a member gets a
+    /// new version).
     pub(crate) fn remove(&mut self, kind: Kind, id: &str) {
         let store = self.store_mut(kind);
         if let Some(seq) = store.ids.remove(id)
@@ -339,92 +358,27 @@ impl State {
         {
             store.user_names.remove(&u.to_lowercase());
         }
-        // Memberships of the removed resource go too.
-        for group in self.groups.rows.values_mut() {
-            if let Some(Value::Array(members)) = group.get_mut("members") {
+        let holding: Vec<(String, Value)> = self
+            .groups
+            .iter()
+            .filter(|g| {
+                g.get("members").and_then(Value::as_array).is_some_and(|m| {
+                    m.iter()
+                        .any(|m| m.get("value").and_then(Value::as_str) == Some(id))
+                })
+            })
+            .filter_map(|g| Some((g.get("id")?.as_str()?.to_owned(), g.clone())))
+            .collect();
+        for (group_id, group) in holding {
+            let Value::Object(mut map) = group.clone() else {
+                continue;
+            };
+            if let Some(Value::Array(members)) = map.get_mut("members") {
                 members.retain(|m| m.get("value").and_then(Value::as_str) != Some(id));
             }
-        }
-    }
-
-    /// The resource as the server returns it: no password, `groups` computed for users,
-    /// `attributes` / `excludedAttributes` applied.
-    pub(crate) fn render(
-        &self,
-        kind: Kind,
-        stored: &Value,
-        query: &HashMap<String, String>,
-    ) -> Value {
-        let mut value = stored.clone();
-        if let Value::Object(map) = &mut value {
-            map.remove("password");
-            if kind == Kind::User && !self.groups.rows.is_empty() {
-                let id = map
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned();
-                let groups: Vec<Value> = self
-                    .groups
-                    .rows
-                    .values()
-                    .filter(|g| {
-                        g.get("members").and_then(Value::as_array).is_some_and(|m| {
-                            m.iter()
-                                .any(|m| m.get("value").and_then(Value::as_str) == Some(&id))
-                        })
-                    })
-                    .map(|g| {
-                        json!({
-                            "value": g.get("id"),
-                            "display": g.get("displayName"),
-                            "$ref": g.pointer("/meta/location"),
-                            "type": "direct",
-                        })
-                    })
-                    .collect();
-                if !groups.is_empty() {
-                    map.insert("groups".into(), Value::Array(groups));
-                }
-            }
-            project(map, query);
-        }
-        value
-    }
-}
-
-const ALWAYS: &[&str] = &["id", "schemas", "meta"];
-
-fn split_list(text: Option<&String>) -> Vec<AttrPath> {
-    text.map(|t| {
-        t.split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(AttrPath::new)
-            .collect()
-    })
-    .unwrap_or_default()
-}
-
-fn matches_key(key: &str, path: &AttrPath) -> bool {
-    match &path.urn {
-        Some(urn) => key.eq_ignore_ascii_case(urn) || key.eq_ignore_ascii_case(&path.name),
-        None => key.eq_ignore_ascii_case(&path.name),
-    }
-}
-
-fn project(map: &mut Map<String, Value>, query: &HashMap<String, String>) {
-    let wanted = split_list(query.get("attributes"));
-    let excluded = split_list(query.get("excludedattributes"));
-    if !wanted.is_empty() {
-        map.retain(|k, _| ALWAYS.contains(&k.as_str()) || wanted.iter().any(|p| matches_key(k, p)));
-    }
-    for p in excluded {
-        if p.urn.is_none()
-            && p.sub.is_none()
-            && !ALWAYS.iter().any(|a| p.name.eq_ignore_ascii_case(a))
-        {
-            map.retain(|k, _| !k.eq_ignore_ascii_case(&p.name));
+            input::tidy(Kind::Group, &mut map);
+            // The group exists: storing its new version cannot fail.
+            let _ = self.store_version(Kind::Group, &group_id, &group, map);
         }
     }
 }
