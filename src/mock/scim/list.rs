@@ -12,6 +12,9 @@ use super::filter::{self, SortKey};
 use super::store::{Kind, State};
 use crate::scim::{AttrPath, Filter, schema};
 
+/// A resource in a query: its creation sequence number, type and stored JSON.
+type Row<'a> = (u64, Kind, &'a Value);
+
 impl State {
     /// A query over these resource types (one endpoint, or all of them at the server root,
     /// RFC 7644 §3.4.2), in creation order unless sorted.
@@ -66,14 +69,14 @@ impl State {
                 (store.len() as u64, page.collect())
             }
             _ => {
-                let mut all: Vec<(u64, Kind, &Value)> = kinds
+                let mut all: Vec<Row<'_>> = kinds
                     .iter()
                     .flat_map(|k| self.store(*k).iter_seq().map(|(seq, v)| (seq, *k, v)))
                     .filter(|(_, k, v)| filter.as_ref().is_none_or(|f| filter::matches(f, *k, v)))
                     .collect();
                 all.sort_by_key(|(seq, _, _)| *seq);
                 if let Some(path) = &sort_by {
-                    let mut keyed: Vec<(Option<SortKey>, (u64, Kind, &Value))> = all
+                    let mut keyed: Vec<(Option<SortKey>, Row<'_>)> = all
                         .into_iter()
                         .map(|e| (filter::sort_key(e.1, e.2, path), e))
                         .collect();
