@@ -3,7 +3,8 @@
 # feature "mock") on 127.0.0.1 and runs against its SCIM endpoint, unmodified:
 #   - scim2-tester 0.5.2, the python-scim project's SCIM conformance checker (every check);
 #   - scim2-client 0.13.2, the same project's SCIM client, through an application-like
-#     scenario (interop/scim2_client_scenario.py).
+#     scenario (interop/scim2_client_scenario.py);
+#   - scim-sanity 0.7.4, a second, independent conformance prober (`scim-sanity probe`).
 # The Python packages (all pinned in interop/scim-clients-requirements.txt) are installed in
 # ${SCIMKIT_INTEROP_DIR:-$PWD/.interop}/scim2-tester-venv. Fails on any failed check or step.
 set -euo pipefail
@@ -59,11 +60,14 @@ SCIM_URL="$(field scim_url)"
 SCIM_TOKEN="$(field scim_token)"
 wait_for "$SCIM_URL/ServiceProviderConfig" 30
 
+# The scenario counts resources, so it runs first, on the empty server.
 status=0
-echo "--- scim2-tester against $SCIM_URL"
-"$VENV/bin/python" interop/scim2_tester_check.py "$SCIM_URL" "$SCIM_TOKEN" || status=1
 echo "--- scim2-client scenario against $SCIM_URL"
 "$VENV/bin/python" interop/scim2_client_scenario.py "$SCIM_URL" "$SCIM_TOKEN" || status=1
+echo "--- scim2-tester against $SCIM_URL"
+"$VENV/bin/python" interop/scim2_tester_check.py "$SCIM_URL" "$SCIM_TOKEN" || status=1
+echo "--- scim-sanity probe against $SCIM_URL"
+"$VENV/bin/scim-sanity" probe "$SCIM_URL" --token "$SCIM_TOKEN" --i-accept-side-effects || status=1
 
 # The contract: SIGTERM stops the mock cleanly, with exit status 0.
 trap - EXIT
