@@ -2204,6 +2204,35 @@ async fn etags_and_preconditions() {
         .expect(204);
 }
 
+/// RFC 7643 §3.1 "version ... must be the same as the entity-tag (ETag) HTTP response
+/// header": a server built without ETags sends neither.
+#[tokio::test]
+async fn no_etags_no_versions() {
+    let sp = Sp::with(ScimServer::builder().etags(false)).await;
+    let spc = sp.get("/ServiceProviderConfig").await.expect(200).body;
+    assert_eq!(spc["etag"]["supported"], false);
+    let created = sp
+        .post("/Users", json!({"schemas": [USER], "userName": "v"}))
+        .await
+        .expect(201);
+    // [MUST 22]
+    assert!(created.header("etag").is_none());
+    assert!(
+        created.body["meta"].get("version").is_none(),
+        "{}",
+        created.body
+    );
+    let patched = sp
+        .patch(
+            &user_path(&created.body),
+            json!([{"op": "replace", "path": "title", "value": "T"}]),
+        )
+        .await
+        .expect(200);
+    assert!(patched.header("etag").is_none());
+    assert!(patched.body["meta"].get("version").is_none());
+}
+
 /// RFC 7644 §2: "the service provider ... MUST ... authenticate"; RFC 7235 §3.1: "The server
 /// generating a 401 response MUST send a WWW-Authenticate header field".
 #[tokio::test]

@@ -235,16 +235,19 @@ impl State {
         let created = rfc3339(SystemTime::now());
         let version = self.next_version();
         map.insert("id".into(), Value::String(id.clone()));
-        map.insert(
-            "meta".into(),
-            json!({
-                "resourceType": kind.name(),
-                "created": created,
-                "lastModified": created,
-                "location": format!("{}/{}/{id}", config.base_url, kind.endpoint()),
-                "version": version,
-            }),
-        );
+        let mut meta = json!({
+            "resourceType": kind.name(),
+            "created": created,
+            "lastModified": created,
+            "location": format!("{}/{}/{id}", config.base_url, kind.endpoint()),
+        });
+        // RFC 7643 §3.1: meta.version is the ETag; without ETags there is none.
+        if config.etags
+            && let Value::Object(m) = &mut meta
+        {
+            m.insert("version".into(), Value::String(version));
+        }
+        map.insert("meta".into(), meta);
         let user_name = map
             .get("userName")
             .and_then(Value::as_str)
@@ -294,7 +297,9 @@ impl State {
                 "lastModified".into(),
                 Value::String(rfc3339(SystemTime::now())),
             );
-            m.insert("version".into(), Value::String(version));
+            if m.contains_key("version") {
+                m.insert("version".into(), Value::String(version));
+            }
         }
         map.insert("id".into(), Value::String(id.to_owned()));
         map.insert("meta".into(), meta);
