@@ -19,5 +19,4 @@ pub(crate) struct Config {
     pub(crate) etags: bool,
     pub(crate) patch_no_content: bool,
     pub(crate) content_type: &'static str,
-    pub(crate) record_requests: bool,
 }

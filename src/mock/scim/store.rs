@@ -7,7 +7,6 @@ use serde_json::{Map, Value, json};
 
 use super::answer::{Failure, Reply};
 use super::config::Config;
-use super::record::ScimRecordedRequest;
 use crate::mock::util::rfc3339;
 use crate::scim::{AttrPath, schema};
 
@@ -58,9 +57,6 @@ impl Store {
     pub(crate) fn get(&self, id: &str) -> Option<&Value> {
         self.ids.get(id).and_then(|seq| self.rows.get(seq))
     }
-    pub(crate) fn all(&self) -> Vec<Value> {
-        self.rows.values().cloned().collect()
-    }
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Value> {
         self.rows.values()
     }
@@ -78,8 +74,6 @@ pub(crate) struct State {
     groups: Store,
     seq: u64,
     version: u64,
-    pub(crate) requests: Vec<ScimRecordedRequest>,
-    pub(crate) request_count: usize,
 }
 
 pub(crate) fn version_of(v: &Value) -> &str {
