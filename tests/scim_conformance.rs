@@ -1710,7 +1710,7 @@ async fn patch_paths_naming_an_extension() {
         json!({"employeeNumber": "42", "division": "D"})
     );
     assert_eq!(added["schemas"], json!([USER, ENTERPRISE]));
-    let stored = sp.server.user(id(&user)).unwrap();
+    let stored = sp.server.user_json(id(&user)).unwrap();
     assert_eq!(stored[ENTERPRISE]["employeeNumber"], "42");
     assert_eq!(
         stored

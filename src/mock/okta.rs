@@ -1,4 +1,4 @@
-//! `OktaOrg`: an in-memory Okta org on wiremock, for tests and demos.
+//! `OktaOrg`: an in-memory Okta org, for tests and demos.
 //!
 //! - `server`: [`OktaOrg`] and its builder (start, seed, inspect);
 //! - `responder`: the HTTP side (faults, recording, rate limits, common headers);
@@ -21,4 +21,3 @@ mod token;
 mod users;
 
 pub use server::{MOCK_API_TOKEN, OktaOrg, OktaOrgBuilder};
-pub use state::OktaRecordedRequest;

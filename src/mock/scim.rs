@@ -1,4 +1,4 @@
-//! `ScimServer`: an in-memory, stateful SCIM 2.0 service provider on wiremock.
+//! `ScimServer`: an in-memory, stateful SCIM 2.0 service provider.
 //!
 //! - `server`: [`ScimServer`] and its builder (start, seed, inspect);
 //! - `responder`: the HTTP side (faults, recording, authentication) and the routing;
@@ -18,7 +18,6 @@ mod filter;
 mod input;
 mod list;
 mod patch;
-mod record;
 mod render;
 mod resource;
 mod responder;
@@ -28,5 +27,4 @@ mod server;
 mod store;
 
 pub use config::SCIM_BASE_PATH;
-pub use record::ScimRecordedRequest;
 pub use server::{ScimServer, ScimServerBuilder};

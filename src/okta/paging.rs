@@ -269,7 +269,7 @@ pub(crate) async fn fetch_page<T: DeserializeOwned>(
 /// use scimkit::mock::OktaOrg;
 ///
 /// let org = OktaOrg::start().await;
-/// org.seed_users(5);
+/// org.seed_sample_users(5);
 /// let okta = org.client();
 /// let mut users = okta.users().list().limit(2).stream();
 /// let mut logins = Vec::new();

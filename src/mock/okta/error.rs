@@ -1,7 +1,7 @@
 //! Okta's error answers: status, `errorCode`, `errorSummary`, `errorCauses`.
 
+use crate::mock::serve::Answer;
 use serde_json::{Value, json};
-use wiremock::ResponseTemplate;
 
 /// An Okta error answer: status, `errorCode`, `errorSummary`, `errorCauses`.
 #[derive(Debug, Clone)]
@@ -53,10 +53,10 @@ impl ApiErr {
 pub(crate) type ApiResult = Result<(u16, Value), ApiErr>;
 
 /// The answer for `err`, with its extra headers.
-pub(crate) fn error_response(err: &ApiErr, request_id: &str) -> ResponseTemplate {
-    let mut t = ResponseTemplate::new(err.status).set_body_json(err.body(request_id));
+pub(crate) fn error_response(err: &ApiErr, request_id: &str) -> Answer {
+    let mut t = Answer::new(err.status).set_body_json(err.body(request_id));
     for (name, value) in &err.headers {
-        t = t.insert_header(*name, value.as_str());
+        t = t.insert_header(name, value);
     }
     t
 }

@@ -1,8 +1,8 @@
 //! The Groups handlers: list, create and replace, with unique names.
 
+use crate::mock::serve::Request;
 use serde_json::{Map, Value};
 use url::Url;
-use wiremock::Request;
 
 use super::error::{ApiErr, ApiResult};
 use super::list::{Routed, expression, page, sort_key};

@@ -1,8 +1,8 @@
 //! Reading a management API request: query parameters, the JSON body and its `profile`.
 
+use crate::mock::serve::Request;
 use serde_json::{Map, Value};
 use url::Url;
-use wiremock::Request;
 
 use super::error::ApiErr;
 

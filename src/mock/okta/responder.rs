@@ -1,155 +1,122 @@
-//! The mock org's HTTP side: faults, recording, the rate-limit bucket, authentication and the
-//! headers every answer carries.
+//! The mock org's HTTP side: the rate-limit bucket, authentication, and the headers every
+//! answer carries.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use wiremock::{Request, Respond, ResponseTemplate};
-
 use super::error::{ApiErr, error_response};
 use super::routes::route;
-use super::state::{OktaRecordedRequest, State};
+use super::state::{RateWindow, State};
 use super::token;
 use crate::clock::Clock;
+use crate::mock::serve::{Answer, Request, Service};
 use crate::mock::util::lock;
-use crate::mock::{Fault, Faults};
 
-/// The wiremock responder for every request the org receives.
-pub(crate) struct Handler {
-    pub state: Arc<Mutex<State>>,
-    pub clock: Arc<dyn Clock>,
-    pub faults: Faults,
+/// The org behind the shared pipeline.
+pub(crate) struct OktaService {
+    pub(crate) state: Arc<Mutex<State>>,
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
-fn record(req: &Request) -> OktaRecordedRequest {
-    let headers = req
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            let name = k.as_str().to_ascii_lowercase();
-            let value = v.to_str().unwrap_or_default();
-            let shown = match name.as_str() {
-                "authorization" => format!(
-                    "{} [redacted]",
-                    value.split_once(' ').map(|(s, _)| s).unwrap_or("")
-                ),
-                _ => value.to_owned(),
-            };
-            (name, shown)
-        })
-        .collect();
-    OktaRecordedRequest {
-        method: req.method.to_string(),
-        path: req.url.path().to_owned(),
-        query: req.url.query().map(str::to_owned),
-        headers,
-        body: String::from_utf8_lossy(&req.body).into_owned(),
-    }
+/// Okta's request id for the request with this sequence number.
+pub(crate) fn request_id(seq: u64) -> String {
+    format!("mockreq{seq}")
 }
 
 fn epoch_secs(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
 }
 
-impl Respond for Handler {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let fault = self.faults.take();
-        let delay = match &fault {
-            Some(Fault::Delay(d)) => Some(*d),
-            _ => None,
-        };
-        let answer = self.answer(req, fault.and_then(|f| f.response()));
-        match delay {
-            Some(d) => answer.set_delay(d),
-            None => answer,
+impl RateWindow {
+    /// Starts a new window if the last one is over.
+    fn roll(&mut self, now: SystemTime) {
+        if now >= self.reset_at {
+            self.remaining = self.limit;
+            let end = now + self.window;
+            let whole = epoch_secs(end)
+                + u64::from(
+                    end.duration_since(UNIX_EPOCH)
+                        .unwrap_or_default()
+                        .subsec_nanos()
+                        > 0,
+                );
+            self.reset_at = UNIX_EPOCH + Duration::from_secs(whole);
         }
+    }
+
+    /// Spends one request; `false` if the window had none left.
+    fn spend(&mut self, now: SystemTime) -> bool {
+        self.roll(now);
+        if self.remaining == 0 {
+            return false;
+        }
+        self.remaining -= 1;
+        true
+    }
+
+    fn headers(&self) -> (u32, u32, u64) {
+        (self.limit, self.remaining, epoch_secs(self.reset_at))
     }
 }
 
-impl Handler {
-    fn answer(&self, req: &Request, fault: Option<ResponseTemplate>) -> ResponseTemplate {
+impl Service for OktaService {
+    fn answer(&self, req: &Request, seq: u64) -> Answer {
         let mut st = lock(&self.state);
         let now = self.clock.system_now();
-        st.request_count += 1;
-        if st.record_requests {
-            st.requests.push(record(req));
-        }
-        let request_id = format!("mockreq{}", st.request_count);
-        let date = httpdate::fmt_http_date(now);
-        let with_common = |t: ResponseTemplate| {
-            t.insert_header("x-okta-request-id", request_id.as_str())
-                .insert_header("date", date.as_str())
-        };
-        if let Some(fault) = fault {
-            return with_common(fault);
-        }
+        let request_id = request_id(seq);
         if req.url.path() == "/oauth2/v1/token" {
-            return with_common(token::handle(&mut st, req, now));
+            return token::handle(&mut st, req, now);
         }
-
         // One rate-limit bucket for the whole management API.
-        let mut rate_headers = None;
-        if let Some(rate) = st.rate.as_mut() {
-            if now >= rate.reset_at {
-                rate.remaining = rate.limit;
-                let reset = epoch_secs(now + rate.window)
-                    + u64::from(
-                        (now + rate.window)
-                            .duration_since(UNIX_EPOCH)
-                            .unwrap_or_default()
-                            .subsec_nanos()
-                            > 0,
-                    );
-                rate.reset_at = UNIX_EPOCH + Duration::from_secs(reset);
-            }
-            let exhausted = rate.remaining == 0;
-            if !exhausted {
-                rate.remaining -= 1;
-            }
-            let headers = (rate.limit, rate.remaining, epoch_secs(rate.reset_at));
-            if exhausted {
-                st.rate_limited += 1;
-                let err = ApiErr::new(
-                    429,
-                    "E0000047",
-                    "API call exceeded rate limit due to too many requests.",
-                );
-                return with_common(with_rate(error_response(&err, &request_id), headers));
-            }
-            rate_headers = Some(headers);
+        if let Some(rate) = st.rate.as_mut()
+            && !rate.spend(now)
+        {
+            st.rate_limited += 1;
+            let err = ApiErr::new(
+                429,
+                "E0000047",
+                "API call exceeded rate limit due to too many requests.",
+            );
+            return error_response(&err, &request_id);
         }
-
-        let finish = |t: ResponseTemplate| {
-            let t = with_common(t);
-            match rate_headers {
-                Some(h) => with_rate(t, h),
-                None => t,
-            }
-        };
         let principal = match token::authenticate(&mut st, req, now) {
             Ok(p) => p,
-            Err(err) => {
-                return finish(error_response(&err, &request_id));
-            }
+            Err(err) => return error_response(&err, &request_id),
         };
         match route(&mut st, req, now, &principal) {
             Ok((status, body, links)) => {
-                let mut t = ResponseTemplate::new(status);
+                let mut t = Answer::new(status);
                 if status != 204 {
                     t = t.set_body_json(body);
                 }
                 for link in links {
-                    t = t.append_header("link", link.as_str());
+                    t = t.append_header("link", &link);
                 }
-                finish(t)
+                t
             }
-            Err(err) => finish(error_response(&err, &request_id)),
+            Err(err) => error_response(&err, &request_id),
         }
     }
-}
 
-fn with_rate(t: ResponseTemplate, (limit, remaining, reset): (u32, u32, u64)) -> ResponseTemplate {
-    t.insert_header("x-rate-limit-limit", limit.to_string().as_str())
-        .insert_header("x-rate-limit-remaining", remaining.to_string().as_str())
-        .insert_header("x-rate-limit-reset", reset.to_string().as_str())
+    /// Every answer carries `X-Okta-Request-Id` and `Date`; the org's own answers also carry
+    /// the rate-limit headers (an injected fault stands for something in front of Okta).
+    fn finish(&self, answer: Answer, seq: u64, injected: bool) -> Answer {
+        let now = self.clock.system_now();
+        let mut answer = answer
+            .insert_header("x-okta-request-id", &request_id(seq))
+            .insert_header("date", &httpdate::fmt_http_date(now));
+        if injected {
+            return answer;
+        }
+        let mut st = lock(&self.state);
+        if let Some(rate) = st.rate.as_mut() {
+            rate.roll(now);
+            let (limit, remaining, reset) = rate.headers();
+            answer = answer
+                .insert_header("x-rate-limit-limit", &limit.to_string())
+                .insert_header("x-rate-limit-remaining", &remaining.to_string())
+                .insert_header("x-rate-limit-reset", &reset.to_string());
+        }
+        answer
+    }
 }

@@ -2,8 +2,8 @@
 
 use std::time::SystemTime;
 
+use crate::mock::serve::Request;
 use serde_json::Value;
-use wiremock::Request;
 
 use super::error::{ApiErr, ApiResult};
 use super::groups::{create_group, list_groups, replace_group};

@@ -1,17 +1,21 @@
 //! [`OktaOrg`] and its builder: starting the org, seeding and inspecting its state.
 
+use std::io;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, UNIX_EPOCH};
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
-use wiremock::{Mock, MockServer};
 
-use super::responder::Handler;
-use super::state::{self, AssigneeKind, OktaRecordedRequest, RateWindow, ServiceClient, State};
+use super::responder::OktaService;
+use super::state::{AssigneeKind, MockGroup, RateWindow, ServiceClient, State};
 use crate::clock::{Clock, SystemClock};
+use crate::mock::core::{Core, LOOPBACK};
+use crate::mock::record::{DEFAULT_MAX_RECORDS, RecordedRequest};
 use crate::mock::util::{lock, rfc3339};
 use crate::mock::{Fault, Faults};
-use crate::okta::{OktaClient, RoleType, UserStatus};
+use crate::okta::{DefaultProfile, Group, GroupProfile, OktaClient, RoleType, User, UserStatus};
 use crate::transport::Transport;
 
 /// The API token [`OktaOrg`] accepts unless told otherwise.
@@ -37,7 +41,8 @@ pub struct OktaOrgBuilder {
     api_token: String,
     rate_limit: Option<(u32, Duration)>,
     clock: Arc<dyn Clock>,
-    record_requests: bool,
+    address: SocketAddr,
+    max_records: usize,
 }
 
 impl std::fmt::Debug for OktaOrgBuilder {
@@ -45,7 +50,8 @@ impl std::fmt::Debug for OktaOrgBuilder {
         f.debug_struct("OktaOrgBuilder")
             .field("api_token", &"[redacted]")
             .field("rate_limit", &self.rate_limit)
-            .field("record_requests", &self.record_requests)
+            .field("address", &self.address)
+            .field("max_records", &self.max_records)
             .finish_non_exhaustive()
     }
 }
@@ -73,57 +79,72 @@ impl OktaOrgBuilder {
         self
     }
 
-    /// Whether to keep every request for [`OktaOrg::requests`] (default `true`; turn it off
-    /// for long benchmarks so memory stays flat).
-    pub fn record_requests(mut self, record: bool) -> Self {
-        self.record_requests = record;
+    /// Whether to keep requests for [`OktaOrg::requests`] (default `true`); `false` is
+    /// `max_records(0)`.
+    pub fn record_requests(self, record: bool) -> Self {
+        self.max_records(if record { DEFAULT_MAX_RECORDS } else { 0 })
+    }
+
+    /// How many requests to keep for [`OktaOrg::requests`] (default 10,000; the oldest go
+    /// first; 0 keeps none, the count still runs).
+    pub fn max_records(mut self, max: usize) -> Self {
+        self.max_records = max;
         self
     }
 
-    /// Starts the server on 127.0.0.1 with a free port.
+    /// Where to listen (default `127.0.0.1:0`, a port the OS picks).
+    pub fn address(mut self, address: SocketAddr) -> Self {
+        self.address = address;
+        self
+    }
+
+    /// Starts the org.
+    ///
+    /// # Panics
+    /// If the address cannot be bound (for the default, if 127.0.0.1 has no free port);
+    /// [`try_start`](Self::try_start) returns the error instead.
+    #[allow(clippy::expect_used)]
     pub async fn start(self) -> OktaOrg {
-        // The org keeps its own record of requests (see `record_requests`).
-        let server = MockServer::builder()
-            .disable_request_recording()
-            .start()
-            .await;
-        let mut state = State {
-            base: server.uri(),
-            record_requests: self.record_requests,
-            ..State::default()
-        };
-        state.api_tokens.insert(self.api_token.clone());
-        state.rate = self.rate_limit.map(|(limit, window)| RateWindow {
-            limit,
-            window,
-            remaining: limit,
-            reset_at: UNIX_EPOCH,
-        });
-        let state = Arc::new(Mutex::new(state));
-        let faults = Faults::default();
-        faults.mount_drop_connection(&server).await;
-        Mock::given(wiremock::matchers::any())
-            .respond_with(Handler {
-                state: state.clone(),
-                clock: self.clock.clone(),
-                faults: faults.clone(),
-            })
-            .mount(&server)
-            .await;
-        OktaOrg {
-            server,
+        self.try_start()
+            .await
+            .expect("the mock Okta org could not bind its address")
+    }
+
+    /// Starts the org, or says why it could not bind its address.
+    pub async fn try_start(self) -> io::Result<OktaOrg> {
+        let state = Arc::new(Mutex::new(State::default()));
+        let clock = self.clock.clone();
+        let service_state = state.clone();
+        let core = Core::start(self.address, "", self.max_records, |uri| {
+            let mut st = lock(&service_state);
+            st.base = uri.to_owned();
+            st.api_tokens.insert(self.api_token.clone());
+            st.rate = self.rate_limit.map(|(limit, window)| RateWindow {
+                limit,
+                window,
+                remaining: limit,
+                reset_at: UNIX_EPOCH,
+            });
+            drop(st);
+            OktaService {
+                state: service_state.clone(),
+                clock: clock.clone(),
+            }
+        })?;
+        Ok(OktaOrg {
+            core,
             state,
-            faults,
             api_token: self.api_token,
             clock: self.clock,
-        }
+        })
     }
 }
 
 /// An in-memory Okta org: users with Okta's lifecycle, groups and memberships, admin role
 /// assignments, `search` / `filter` / `q`, `Link` paging with an `after` cursor, rate-limit
 /// headers and 429s from a budget, `SSWS` token checks, an OAuth token endpoint for service
-/// apps (private-key JWT, DPoP), faults on demand and state inspection.
+/// apps (private-key JWT, DPoP), aimed faults, recorded requests, and typed seeding and
+/// inspection.
 ///
 /// Rules it enforces as Okta does: `DELETE` on a user that is not `DEPROVISIONED`
 /// deactivates it (a second `DELETE` deletes it); lifecycle operations only from the
@@ -134,19 +155,24 @@ impl OktaOrgBuilder {
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> scimkit::Result<()> {
 /// use scimkit::mock::OktaOrg;
-/// use scimkit::okta::UserStatus;
+/// use scimkit::okta::{DefaultProfile, GroupProfile, UserStatus};
 ///
 /// let org = OktaOrg::start().await;
-/// let ids = org.seed_users(3);
+/// let ada = org
+///     .seed_user(DefaultProfile::new("ada@example.com", "Ada", "Lovelace"), UserStatus::Active)
+///     .unwrap();
+/// let admins = org.seed_group(GroupProfile::new("Admins")).unwrap();
+/// org.seed_membership(&admins, &ada);
+///
 /// let okta = org.client();
-/// okta.users().suspend(&ids[0]).await?;
-/// assert_eq!(org.user_status(&ids[0]), Some(UserStatus::Suspended));
+/// okta.users().suspend(&ada).await?;
+/// assert_eq!(org.user(&ada).unwrap().status, UserStatus::Suspended);
+/// assert_eq!(org.members(&admins), [ada]);
 /// # Ok(()) }
 /// ```
 pub struct OktaOrg {
-    server: MockServer,
+    core: Core,
     state: Arc<Mutex<State>>,
-    faults: Faults,
     api_token: String,
     clock: Arc<dyn Clock>,
 }
@@ -154,7 +180,7 @@ pub struct OktaOrg {
 impl std::fmt::Debug for OktaOrg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OktaOrg")
-            .field("uri", &self.server.uri())
+            .field("uri", &self.core.uri())
             .finish_non_exhaustive()
     }
 }
@@ -171,7 +197,8 @@ impl OktaOrg {
             api_token: MOCK_API_TOKEN.to_owned(),
             rate_limit: None,
             clock: Arc::new(SystemClock),
-            record_requests: true,
+            address: LOOPBACK,
+            max_records: DEFAULT_MAX_RECORDS,
         }
     }
 
@@ -179,14 +206,23 @@ impl OktaOrg {
         lock(&self.state)
     }
 
+    fn now(&self) -> String {
+        rfc3339(self.clock.system_now())
+    }
+
     /// The org URL (`http://127.0.0.1:<port>`), to pass to `OktaClient::builder().org(..)`.
     pub fn uri(&self) -> String {
-        self.server.uri()
+        self.core.uri()
+    }
+
+    /// The address the org listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.core.address()
     }
 
     /// The token endpoint, `{uri}/oauth2/v1/token`.
     pub fn token_url(&self) -> String {
-        format!("{}/oauth2/v1/token", self.server.uri())
+        format!("{}/oauth2/v1/token", self.core.uri())
     }
 
     /// The API token the org accepts.
@@ -195,10 +231,6 @@ impl OktaOrg {
     }
 
     /// A client for this org with its API token and a default transport.
-    ///
-    /// # Panics
-    /// Never in practice: the mock's loopback URL always builds.
-    #[allow(clippy::expect_used)]
     pub fn client(&self) -> OktaClient {
         self.client_with(Transport::default())
     }
@@ -260,14 +292,28 @@ impl OktaOrg {
             .count()
     }
 
-    /// The org's fault queue: each queued [`Fault`] answers one request, whatever it is.
+    /// The org's fault rules.
     pub fn faults(&self) -> &Faults {
-        &self.faults
+        &self.core.faults
     }
 
-    /// Queues Okta's error answer for `status` (500 → `E0000009`, 503 → `E0000010`, ...)
-    /// for the next `times` requests.
-    pub fn fail_next(&self, status: u16, times: usize) {
+    /// Okta's error answer for `status` as a [`Fault`] (500 → `E0000009`, 503 →
+    /// `E0000010`, 429 → `E0000047`, ...), to aim with [`faults`](Self::faults).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use http::Method;
+    /// use scimkit::mock::OktaOrg;
+    ///
+    /// let org = OktaOrg::start().await;
+    /// org.faults()
+    ///     .on(Method::POST, "/api/v1/groups")
+    ///     .times(1)
+    ///     .respond(OktaOrg::error_fault(503));
+    /// # }
+    /// ```
+    pub fn error_fault(status: u16) -> Fault {
         let (code, summary) = match status {
             429 => (
                 "E0000047",
@@ -284,62 +330,122 @@ impl OktaOrg {
         };
         let body = json!({"errorCode": code, "errorSummary": summary, "errorLink": code,
             "errorId": "oaefault", "errorCauses": []});
-        self.faults.push(
-            Fault::Body {
-                status,
-                content_type: "application/json".into(),
-                body: body.to_string().into_bytes(),
-            },
-            times,
-        );
+        Fault::Body {
+            status,
+            content_type: "application/json".into(),
+            body: body.to_string().into_bytes(),
+        }
+    }
+
+    /// Answers the next `times` requests, whatever they are, with Okta's error for `status`
+    /// (see [`error_fault`](Self::error_fault)).
+    pub fn fail_next(&self, status: u16, times: usize) {
+        if times > 0 {
+            self.faults()
+                .on_any()
+                .times(times)
+                .respond(Self::error_fault(status));
+        }
     }
 
     /// Adds a user directly (no request), with the given status; returns its id.
+    #[deprecated(since = "0.1.0", note = "use `seed_user`, which takes a typed profile")]
     pub fn add_user(&self, profile: Value, status: UserStatus) -> String {
         let profile = match profile {
             Value::Object(map) => map,
             _ => Map::new(),
         };
-        let now = rfc3339(self.clock.system_now());
         let has_password = !matches!(status, UserStatus::Staged | UserStatus::Provisioned);
+        let now = self.now();
         self.state()
             .insert_user(profile, status, has_password, &now)
     }
 
-    /// Adds `n` active users `user{i}@example.com` (first name `User`, last name `{i}`,
-    /// department `Engineering` for even `i`, `Sales` for odd); returns their ids in order.
-    pub fn seed_users(&self, n: usize) -> Vec<String> {
-        let now = rfc3339(self.clock.system_now());
-        let mut st = self.state();
-        let start = st.users.len();
-        (start..start + n)
-            .map(|i| {
-                let profile = json!({
-                    "login": format!("user{i}@example.com"),
-                    "email": format!("user{i}@example.com"),
-                    "firstName": "User",
-                    "lastName": format!("{i}"),
-                    "department": if i % 2 == 0 { "Engineering" } else { "Sales" },
-                });
-                let Value::Object(profile) = profile else {
-                    unreachable!()
-                };
-                st.insert_user(profile, UserStatus::Active, true, &now)
-            })
+    /// Adds a user directly (no request) with `profile` (a [`DefaultProfile`], your own
+    /// profile type, or JSON) and `status`; its id, or `None` if the profile has no `login`
+    /// or another user has it. Required attributes are not checked (Okta's API checks
+    /// them).
+    pub fn seed_user(&self, profile: impl Serialize, status: UserStatus) -> Option<String> {
+        let Ok(Value::Object(profile)) = serde_json::to_value(profile) else {
+            return None;
+        };
+        let login = profile.get("login").and_then(Value::as_str)?;
+        if login.is_empty() || self.state().find_user(login).is_some() {
+            return None;
+        }
+        let has_password = !matches!(status, UserStatus::Staged | UserStatus::Provisioned);
+        let now = self.now();
+        Some(
+            self.state()
+                .insert_user(profile, status, has_password, &now),
+        )
+    }
+
+    /// Adds `ACTIVE` users directly, one per profile; returns the ids of those added (a
+    /// profile [`seed_user`](Self::seed_user) refuses is left out).
+    pub fn seed_users<P: Serialize>(&self, profiles: impl IntoIterator<Item = P>) -> Vec<String> {
+        profiles
+            .into_iter()
+            .filter_map(|p| self.seed_user(p, UserStatus::Active))
             .collect()
     }
 
+    /// Adds `n` active users `user{i}@example.com` (first name `User`, last name `{i}`,
+    /// department `Engineering` for even `i`, `Sales` for odd); returns their ids in order.
+    /// Numbering goes on from the users already there.
+    pub fn seed_sample_users(&self, n: usize) -> Vec<String> {
+        let start = self.user_count();
+        self.seed_users((start..start.saturating_add(n)).map(|i| {
+            DefaultProfile::new(format!("user{i}@example.com"), "User", i.to_string()).with(
+                "department",
+                if i % 2 == 0 { "Engineering" } else { "Sales" },
+            )
+        }))
+    }
+
     /// Adds an `OKTA_GROUP` directly; returns its id.
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `seed_group`, which takes a `GroupProfile`"
+    )]
     pub fn add_group(&self, name: &str, description: &str) -> String {
-        let now = rfc3339(self.clock.system_now());
+        self.insert_group(GroupProfile::new(name).description(description))
+    }
+
+    /// Adds an `OKTA_GROUP` directly; its id, or `None` if the profile has no name or
+    /// another group has it.
+    pub fn seed_group(&self, profile: GroupProfile) -> Option<String> {
+        let taken = self.state().groups.values().any(|g| {
+            g.profile
+                .get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|n| n.eq_ignore_ascii_case(&profile.name))
+        });
+        if profile.name.is_empty() || taken {
+            return None;
+        }
+        Some(self.insert_group(profile))
+    }
+
+    /// Adds groups directly; returns the ids of those added.
+    pub fn seed_groups(&self, profiles: impl IntoIterator<Item = GroupProfile>) -> Vec<String> {
+        profiles
+            .into_iter()
+            .filter_map(|p| self.seed_group(p))
+            .collect()
+    }
+
+    fn insert_group(&self, profile: GroupProfile) -> String {
+        let now = self.now();
+        let profile = match serde_json::to_value(profile) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        };
         let mut st = self.state();
         let id = st.next_id("00g");
-        let mut profile = Map::new();
-        profile.insert("name".into(), json!(name));
-        profile.insert("description".into(), json!(description));
         st.groups.insert(
             id.clone(),
-            state::MockGroup {
+            MockGroup {
                 id: id.clone(),
                 group_type: "OKTA_GROUP".into(),
                 created: now.clone(),
@@ -351,16 +457,47 @@ impl OktaOrg {
         id
     }
 
+    /// Makes a user (by id or login) a member of a group directly, as
+    /// `PUT /groups/{id}/users/{userId}` would; `false` if either does not exist.
+    pub fn seed_membership(&self, group_id: &str, user: &str) -> bool {
+        let now = self.now();
+        let mut st = self.state();
+        let Some(user_id) = st.find_user(user).map(|u| u.id.clone()) else {
+            return false;
+        };
+        let Some(group) = st.groups.get_mut(group_id) else {
+            return false;
+        };
+        group.last_membership_updated = now;
+        st.members.insert((group_id.to_owned(), user_id));
+        true
+    }
+
     /// Sets a user's status directly (e.g. `LOCKED_OUT`, which no API call causes).
     pub fn set_user_status(&self, id: &str, status: UserStatus) {
-        let now = rfc3339(self.clock.system_now());
+        let now = self.now();
         self.state().set_status(id, status, &now);
     }
 
     /// A user as the API would return it, by id or login.
-    pub fn user(&self, id_or_login: &str) -> Option<Value> {
+    pub fn user(&self, id_or_login: &str) -> Option<User> {
+        self.user_json(id_or_login)
+            .and_then(|v| serde_json::from_value(v).ok())
+    }
+
+    /// A user as the API would return it, by id or login, as JSON.
+    pub fn user_json(&self, id_or_login: &str) -> Option<Value> {
         let st = self.state();
         st.find_user(id_or_login).map(|u| st.user_json(u))
+    }
+
+    /// Every user (any status), in id order, as the API would return them.
+    pub fn users(&self) -> Vec<User> {
+        let st = self.state();
+        st.users
+            .values()
+            .filter_map(|u| serde_json::from_value(st.user_json(u)).ok())
+            .collect()
     }
 
     /// A user's status.
@@ -376,9 +513,24 @@ impl OktaOrg {
     }
 
     /// A group as the API would return it.
-    pub fn group(&self, id: &str) -> Option<Value> {
+    pub fn group(&self, id: &str) -> Option<Group> {
+        self.group_json(id)
+            .and_then(|v| serde_json::from_value(v).ok())
+    }
+
+    /// A group as the API would return it, as JSON.
+    pub fn group_json(&self, id: &str) -> Option<Value> {
         let st = self.state();
         st.groups.get(id).map(|g| st.group_json(g))
+    }
+
+    /// Every group, in id order, as the API would return them.
+    pub fn groups(&self) -> Vec<Group> {
+        let st = self.state();
+        st.groups
+            .values()
+            .filter_map(|g| serde_json::from_value(st.group_json(g)).ok())
+            .collect()
     }
 
     /// The ids of a group's members.
@@ -410,20 +562,21 @@ impl OktaOrg {
             .collect()
     }
 
-    /// How many requests the org has answered (recorded or not).
-    pub fn request_count(&self) -> u64 {
-        self.state().request_count
+    /// How many requests the org received (recorded or not).
+    pub fn request_count(&self) -> usize {
+        self.core.request_count()
     }
 
-    /// Every request received, in order.
-    pub fn requests(&self) -> Vec<OktaRecordedRequest> {
-        self.state().requests.clone()
+    /// The requests received, oldest first, faulted or not (the last
+    /// [`max_records`](OktaOrgBuilder::max_records) of them).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.core.requests()
     }
 
-    /// How many requests went to exactly this path (any method, any query).
+    /// How many kept requests went to exactly this path (any method, any query).
     pub fn requests_to(&self, path: &str) -> usize {
-        self.state()
-            .requests
+        self.core
+            .requests()
             .iter()
             .filter(|r| r.path == path)
             .count()
@@ -432,5 +585,11 @@ impl OktaOrg {
     /// How many requests were answered 429 because the budget was spent.
     pub fn rate_limited(&self) -> u64 {
         self.state().rate_limited
+    }
+
+    /// Forgets recorded requests and the request count, and disarms every fault; users,
+    /// groups, roles, apps and tokens stay.
+    pub fn reset(&self) {
+        self.core.reset();
     }
 }

@@ -4,9 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, SystemTime};
 
+use crate::mock::serve::Request;
 use serde_json::{Map, Value, json};
 use url::Url;
-use wiremock::Request;
 
 use super::error::{ApiErr, ApiResult};
 use crate::okta::{RoleType, UserStatus};
@@ -67,33 +67,6 @@ pub(crate) struct ServiceClient {
     pub require_dpop: bool,
 }
 
-/// A recorded request, as [`OktaOrg::requests`](crate::mock::OktaOrg::requests) shows it.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct OktaRecordedRequest {
-    /// The method.
-    pub method: String,
-    /// The path, e.g. `/api/v1/users`.
-    pub path: String,
-    /// The query string, if any.
-    pub query: Option<String>,
-    /// The headers, names lower-cased; `authorization` and `dpop` values shown only by
-    /// scheme (`SSWS [redacted]`).
-    pub headers: Vec<(String, String)>,
-    /// The body as text.
-    pub body: String,
-}
-
-impl OktaRecordedRequest {
-    /// The first value of header `name` (lower-case).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
 #[derive(Debug)]
 pub(crate) struct RateWindow {
     pub limit: u32,
@@ -111,9 +84,6 @@ pub(crate) struct State {
     pub members: BTreeSet<(String, String)>,
     pub roles: BTreeMap<String, MockRole>,
     pub counter: u64,
-    pub requests: Vec<OktaRecordedRequest>,
-    pub request_count: u64,
-    pub record_requests: bool,
     pub rate: Option<RateWindow>,
     pub rate_limited: u64,
     pub tokens: HashMap<String, IssuedToken>,
@@ -139,8 +109,8 @@ const STANDARD_ROLES: &[&str] = &[
 ];
 
 impl State {
-    /// The URL as the client addressed it: the server's own base (wiremock rebuilds
-    /// `Request::url` from the `Host` header without the port) plus the path and query.
+    /// The URL as the client addressed it: the org's own base (not the `Host` header, which
+    /// a proxy may change) plus the path and query.
     pub(crate) fn public_url(&self, req: &Request) -> Url {
         let mut url = Url::parse(&self.base).unwrap_or_else(|_| req.url.clone());
         url.set_path(req.url.path());

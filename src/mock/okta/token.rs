@@ -4,8 +4,8 @@
 
 use std::time::{Duration, SystemTime};
 
+use crate::mock::serve::{Answer, Request};
 use serde_json::{Value, json};
-use wiremock::{Request, ResponseTemplate};
 
 use super::error::ApiErr;
 use super::state::{IssuedToken, State};
@@ -78,7 +78,7 @@ pub(crate) fn check_proof(
     Ok(jwk_thumbprint(&jwk))
 }
 
-pub(crate) fn handle(st: &mut State, req: &Request, now: SystemTime) -> ResponseTemplate {
+pub(crate) fn handle(st: &mut State, req: &Request, now: SystemTime) -> Answer {
     if req.method.as_str() != "POST" {
         return oauth_error(405, "invalid_request", "use POST");
     }
@@ -227,7 +227,7 @@ pub(crate) fn handle(st: &mut State, req: &Request, now: SystemTime) -> Response
             jkt,
         },
     );
-    ResponseTemplate::new(200)
+    Answer::new(200)
         .insert_header("cache-control", "no-store")
         .set_body_json(json!({
             "token_type": token_type,

@@ -1,8 +1,8 @@
 //! The Users handlers: list (plain, `q`, `search` / `filter`), create and update.
 
+use crate::mock::serve::Request;
 use serde_json::Value;
 use url::Url;
-use wiremock::Request;
 
 use super::error::{ApiErr, ApiResult};
 use super::list::{Routed, expression, page, sort_key};

@@ -19,7 +19,6 @@ pub(crate) struct Config {
     pub(crate) etags: bool,
     pub(crate) patch_no_content: bool,
     pub(crate) content_type: &'static str,
-    pub(crate) record_requests: bool,
     /// Refuse requests that break a client's MUST (see `ScimServerBuilder::strict_requests`).
     pub(crate) strict_requests: bool,
     /// Refuse group members the server does not hold.

@@ -1,77 +1,50 @@
-//! The SCIM server's HTTP side: the wiremock responder (faults, recording, authentication,
-//! request decoding) and the routing of a request to its handler.
+//! The SCIM server's HTTP side: authentication, request decoding, the answer's shape, and
+//! the routing of a request to its handler.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
-use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::answer::{Failure, Outcome};
 use super::config::{Config, SCIM_BASE_PATH};
-use super::record::ScimRecordedRequest;
 use super::store::State;
+use crate::mock::serve::{Answer, Request, Service};
 use crate::mock::util::{lock, percent_decode};
-use crate::mock::{Fault, Faults};
 
+/// The SCIM server behind the shared pipeline.
 pub(super) struct ScimResponder {
     pub(super) state: Arc<Mutex<State>>,
-    pub(super) faults: Faults,
     pub(super) config: Arc<Config>,
 }
 
 fn header(request: &Request, name: &str) -> Option<String> {
-    request
-        .headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+    request.header(name).map(str::to_owned)
 }
 
-impl Respond for ScimResponder {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let mut delay = None;
-        match self.faults.take() {
-            Some(Fault::Delay(d)) => delay = Some(d),
-            Some(fault) => {
-                if let Some(response) = fault.response() {
-                    return response;
-                }
-            }
-            None => {}
-        }
+impl Service for ScimResponder {
+    fn answer(&self, request: &Request, _seq: u64) -> Answer {
         let body: Option<Value> = if request.body.is_empty() {
             None
         } else {
             serde_json::from_slice(&request.body).ok()
         };
         let config = &*self.config;
-        let mut state = lock(&self.state);
-        state.request_count += 1;
-        if config.record_requests {
-            state.requests.push(ScimRecordedRequest {
-                method: request.method.to_string(),
-                path: request.url.path().to_owned(),
-                query: request.url.query().map(str::to_owned),
-                content_type: header(request, "content-type"),
-                if_match: header(request, "if-match"),
-                if_none_match: header(request, "if-none-match"),
-                body: body.clone(),
-            });
-        }
-        let outcome = self.handle(&mut state, request, body);
-        drop(state);
-        let mut template = match outcome {
+        let outcome = {
+            let mut state = lock(&self.state);
+            self.handle(&mut state, request, body)
+        };
+        match outcome {
             Ok(reply) => {
-                let mut t = ResponseTemplate::new(reply.status);
+                let mut t = Answer::new(reply.status);
                 if let Some(etag) = reply.etag.filter(|_| config.etags) {
-                    t = t.insert_header("etag", etag.as_str());
+                    t = t.insert_header("etag", &etag);
                 }
                 if let Some(location) = reply.location {
-                    t = t.insert_header("location", location.as_str());
+                    t = t.insert_header("location", &location);
                 }
                 if let Some(location) = reply.content_location {
-                    t = t.insert_header("content-location", location.as_str());
+                    t = t.insert_header("content-location", &location);
                 }
                 if let Some(body) = reply.body {
                     t = t.set_body_raw(body.to_string(), config.content_type);
@@ -79,7 +52,7 @@ impl Respond for ScimResponder {
                 t
             }
             Err(failure) => {
-                let mut t = ResponseTemplate::new(failure.status)
+                let mut t = Answer::new(failure.status)
                     .set_body_raw(failure.body().to_string(), config.content_type);
                 if failure.status == 401 {
                     t = t.insert_header("www-authenticate", "Bearer realm=\"scimkit-mock\"");
@@ -89,11 +62,7 @@ impl Respond for ScimResponder {
                 }
                 t
             }
-        };
-        if let Some(d) = delay {
-            template = template.set_delay(d);
         }
-        template
     }
 }
 

@@ -1,18 +1,23 @@
 //! `ScimServer` and its builder: starting the server, seeding and inspecting its state.
 
 use std::fmt;
+use std::io;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use serde_json::Value;
-use wiremock::{Mock, MockServer, matchers::any};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
 
 use super::config::{Config, SCIM_BASE_PATH};
-use super::record::ScimRecordedRequest;
 use super::responder::ScimResponder;
 use super::store::{Kind, State};
+use crate::BearerToken;
+use crate::mock::core::{Core, LOOPBACK};
+use crate::mock::record::{DEFAULT_MAX_RECORDS, RecordedRequest};
 use crate::mock::util::{lock, random_token};
 use crate::mock::{Faults, TokenServer, TokenValidator};
-use crate::scim::{User, schema};
+use crate::scim::{Group, ScimClient, User, schema};
+use crate::transport::Transport;
 
 /// Builds a [`ScimServer`]; every setting has a default.
 pub struct ScimServerBuilder {
@@ -25,7 +30,8 @@ pub struct ScimServerBuilder {
     etags: bool,
     patch_no_content: bool,
     content_type: &'static str,
-    record_requests: bool,
+    address: SocketAddr,
+    max_records: usize,
     strict_requests: bool,
     require_existing_members: bool,
 }
@@ -42,7 +48,8 @@ impl fmt::Debug for ScimServerBuilder {
             .field("etags", &self.etags)
             .field("patch_no_content", &self.patch_no_content)
             .field("content_type", &self.content_type)
-            .field("record_requests", &self.record_requests)
+            .field("address", &self.address)
+            .field("max_records", &self.max_records)
             .field("strict_requests", &self.strict_requests)
             .field("require_existing_members", &self.require_existing_members)
             .finish()
@@ -61,7 +68,8 @@ impl Default for ScimServerBuilder {
             etags: true,
             patch_no_content: false,
             content_type: "application/scim+json",
-            record_requests: true,
+            address: LOOPBACK,
+            max_records: DEFAULT_MAX_RECORDS,
             strict_requests: false,
             require_existing_members: false,
         }
@@ -151,50 +159,69 @@ impl ScimServerBuilder {
         self
     }
 
-    /// Records every request for [`ScimServer::requests`] (default `true`; turn off for
-    /// long benchmarks).
-    pub fn record_requests(mut self, record: bool) -> Self {
-        self.record_requests = record;
+    /// Records every request for [`ScimServer::requests`] (default `true`); `false` is
+    /// `max_records(0)`.
+    pub fn record_requests(self, record: bool) -> Self {
+        self.max_records(if record { DEFAULT_MAX_RECORDS } else { 0 })
+    }
+
+    /// How many requests to keep for [`ScimServer::requests`] (default 10,000; the oldest
+    /// go first; 0 keeps none, the count still runs).
+    pub fn max_records(mut self, max: usize) -> Self {
+        self.max_records = max;
         self
     }
 
-    /// Starts the server on 127.0.0.1 and an OS-chosen port.
+    /// Where to listen (default `127.0.0.1:0`, a port the OS picks).
+    pub fn address(mut self, address: SocketAddr) -> Self {
+        self.address = address;
+        self
+    }
+
+    /// Starts the server.
+    ///
+    /// # Panics
+    /// If the address cannot be bound (for the default, if 127.0.0.1 has no free port);
+    /// [`try_start`](Self::try_start) returns the error instead.
+    #[allow(clippy::expect_used)]
     pub async fn start(self) -> ScimServer {
-        let server = MockServer::start().await;
+        self.try_start()
+            .await
+            .expect("the mock SCIM server could not bind its address")
+    }
+
+    /// Starts the server, or says why it could not bind its address.
+    pub async fn try_start(self) -> io::Result<ScimServer> {
         let bearer = self.bearer.unwrap_or_else(|| random_token(32));
-        let config = Arc::new(Config {
-            bearer,
-            validator: self.validator,
-            base_url: format!("{}{SCIM_BASE_PATH}", server.uri()),
-            max_results: self.max_results,
-            bulk_max_operations: self.bulk_max_operations,
-            bulk_max_payload: self.bulk_max_payload,
-            cursor_paging: self.cursor_paging,
-            etags: self.etags,
-            patch_no_content: self.patch_no_content,
-            content_type: self.content_type,
-            record_requests: self.record_requests,
-            strict_requests: self.strict_requests,
-            require_existing_members: self.require_existing_members,
-        });
         let state = Arc::new(Mutex::new(State::default()));
-        let faults = Faults::default();
-        faults.mount_drop_connection(&server).await;
-        Mock::given(any())
-            .respond_with(ScimResponder {
+        let mut config = None;
+        let core = Core::start(self.address, SCIM_BASE_PATH, self.max_records, |uri| {
+            let built = Arc::new(Config {
+                bearer,
+                validator: self.validator,
+                base_url: format!("{uri}{SCIM_BASE_PATH}"),
+                max_results: self.max_results,
+                bulk_max_operations: self.bulk_max_operations,
+                bulk_max_payload: self.bulk_max_payload,
+                cursor_paging: self.cursor_paging,
+                etags: self.etags,
+                patch_no_content: self.patch_no_content,
+                content_type: self.content_type,
+                strict_requests: self.strict_requests,
+                require_existing_members: self.require_existing_members,
+            });
+            config = Some(built.clone());
+            ScimResponder {
                 state: state.clone(),
-                faults: faults.clone(),
-                config: config.clone(),
-            })
-            .named("scimkit mock SCIM server")
-            .mount(&server)
-            .await;
-        ScimServer {
-            server: Arc::new(server),
+                config: built,
+            }
+        })?;
+        let config = config.ok_or_else(|| io::Error::other("the SCIM server was not built"))?;
+        Ok(ScimServer {
+            core,
             state,
-            faults,
             config,
-        }
+        })
     }
 }
 
@@ -208,28 +235,32 @@ impl ScimServerBuilder {
 /// discovery endpoints describe what it does. Requests need `Authorization: Bearer` with
 /// the server's static token or, when built with
 /// [`token_server`](ScimServerBuilder::token_server), a token that server issued.
-/// [`faults`](Self::faults) injects failures.
+/// [`faults`](Self::faults) aims failures at chosen requests, and every request is
+/// [recorded](Self::requests).
+///
+/// State can be seeded and read back with the crate's own types, without HTTP:
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> scimkit::Result<()> {
 /// use scimkit::mock::ScimServer;
-/// use scimkit::scim::{ScimClient, User};
+/// use scimkit::scim::{Group, User};
 ///
 /// let server = ScimServer::start().await;
-/// let scim = ScimClient::builder()
-///     .base_url(server.base_url())
-///     .auth(scimkit::BearerToken::new(server.bearer_token().to_string()))
-///     .build()?;
+/// let ada = server.seed_user(User::new("ada")).unwrap();
+/// let admins = server.seed_group(Group::new("Admins")).unwrap();
+/// server.seed_membership(&admins, &ada);
+///
+/// let scim = server.client();
 /// scim.users().create(&User::new("alice")).await?;
-/// assert_eq!(server.users()[0]["userName"], "alice");
+/// assert_eq!(server.users().len(), 2);
+/// assert_eq!(server.group(&admins).unwrap().members[0].value, Some(ada));
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
 pub struct ScimServer {
-    server: Arc<MockServer>,
+    core: Core,
     state: Arc<Mutex<State>>,
-    faults: Faults,
     config: Arc<Config>,
 }
 
@@ -257,9 +288,14 @@ impl ScimServer {
         self.config.base_url.clone()
     }
 
-    /// The server's root URI.
+    /// The server's root URI (`http://127.0.0.1:<port>`).
     pub fn uri(&self) -> String {
-        self.server.uri()
+        self.core.uri()
+    }
+
+    /// The address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.core.address()
     }
 
     /// The static bearer token the server accepts.
@@ -267,57 +303,185 @@ impl ScimServer {
         &self.config.bearer
     }
 
-    /// The fault queue: the next requests fail as queued.
+    /// A SCIM client for this server, authenticated with its static bearer token.
+    pub fn client(&self) -> ScimClient {
+        self.client_with(Transport::default())
+    }
+
+    /// A SCIM client for this server with its static bearer token and the given transport.
+    ///
+    /// # Panics
+    /// Never in practice: the mock's loopback URL always builds.
+    #[allow(clippy::expect_used)]
+    pub fn client_with(&self, transport: Transport) -> ScimClient {
+        ScimClient::builder()
+            .base_url(self.base_url())
+            .auth(BearerToken::new(self.config.bearer.clone()))
+            .transport(transport)
+            .build()
+            .expect("the mock SCIM client builds")
+    }
+
+    /// The server's fault rules.
     pub fn faults(&self) -> &Faults {
-        &self.faults
+        &self.core.faults
     }
 
-    /// Every user as stored (with `meta`, without computed `groups`), in creation order.
-    pub fn users(&self) -> Vec<Value> {
-        lock(&self.state).store(Kind::User).all()
+    /// Every user as a client would read it (`groups` computed, no password), in creation
+    /// order.
+    pub fn users(&self) -> Vec<User> {
+        self.read_all(Kind::User)
     }
 
-    /// Every group as stored, in creation order.
-    pub fn groups(&self) -> Vec<Value> {
-        lock(&self.state).store(Kind::Group).all()
+    /// Every group as a client would read it, in creation order.
+    pub fn groups(&self) -> Vec<Group> {
+        self.read_all(Kind::Group)
     }
 
-    /// One user by id.
-    pub fn user(&self, id: &str) -> Option<Value> {
+    /// One user by id, as a client would read it.
+    pub fn user(&self, id: &str) -> Option<User> {
+        self.read(Kind::User, id)
+    }
+
+    /// One group by id, as a client would read it.
+    pub fn group(&self, id: &str) -> Option<Group> {
+        self.read(Kind::Group, id)
+    }
+
+    /// One user by id exactly as stored (with `meta` and any password, without computed
+    /// `groups`), for checks on the raw document.
+    pub fn user_json(&self, id: &str) -> Option<Value> {
         lock(&self.state).store(Kind::User).get(id).cloned()
     }
 
-    /// One group by id.
-    pub fn group(&self, id: &str) -> Option<Value> {
+    /// One group by id exactly as stored.
+    pub fn group_json(&self, id: &str) -> Option<Value> {
         lock(&self.state).store(Kind::Group).get(id).cloned()
     }
 
-    /// Stores users directly (no HTTP), e.g. to seed a large directory; returns their ids.
+    /// How many users are stored.
+    pub fn user_count(&self) -> usize {
+        lock(&self.state).store(Kind::User).len()
+    }
+
+    /// Stores a user directly (no HTTP); its id, or `None` if the server would refuse it
+    /// (no `userName`, or one already taken).
+    pub fn seed_user(&self, user: User) -> Option<String> {
+        self.seed(Kind::User, &user, schema::USER)
+    }
+
+    /// Stores users directly (no HTTP), e.g. to seed a large directory; returns the ids of
+    /// those stored (one the server would refuse is left out).
     pub fn seed_users<I: IntoIterator<Item = User>>(&self, users: I) -> Vec<String> {
-        let mut state = lock(&self.state);
         users
             .into_iter()
-            .filter_map(|u| {
-                let value = crate::scim::resource_body(&u, schema::USER).ok()?;
-                state.insert(&self.config, Kind::User, value).ok()
-            })
+            .filter_map(|u| self.seed_user(u))
             .collect()
     }
 
-    /// Requests received so far, oldest first.
-    pub fn requests(&self) -> Vec<ScimRecordedRequest> {
-        lock(&self.state).requests.clone()
+    /// Stores `n` users `user{i}@example.com` (display name `User {i}`, active) directly;
+    /// returns their ids in order. Numbering goes on from the users already stored.
+    pub fn seed_sample_users(&self, n: usize) -> Vec<String> {
+        let start = self.user_count();
+        self.seed_users((start..start.saturating_add(n)).map(|i| {
+            User::new(format!("user{i}@example.com"))
+                .display_name(format!("User {i}"))
+                .active(true)
+        }))
+    }
+
+    /// Stores a group directly (no HTTP), members included; its id, or `None` if the server
+    /// would refuse it (no `displayName`, or, when built with
+    /// [`require_existing_members`](ScimServerBuilder::require_existing_members), a member
+    /// that does not exist).
+    pub fn seed_group(&self, group: Group) -> Option<String> {
+        self.seed(Kind::Group, &group, schema::GROUP)
+    }
+
+    /// Stores groups directly; returns the ids of those stored.
+    pub fn seed_groups<I: IntoIterator<Item = Group>>(&self, groups: I) -> Vec<String> {
+        groups
+            .into_iter()
+            .filter_map(|g| self.seed_group(g))
+            .collect()
+    }
+
+    /// Adds a member (a user's or a group's id) to a group directly, as a PATCH `add` would;
+    /// `false` if the group or the member does not exist.
+    pub fn seed_membership(&self, group_id: &str, member_id: &str) -> bool {
+        let mut state = lock(&self.state);
+        if state.find_any(member_id).is_none() {
+            return false;
+        }
+        let Some(current) = state.store(Kind::Group).get(group_id).cloned() else {
+            return false;
+        };
+        let mut next = current.clone();
+        let Some(map) = next.as_object_mut() else {
+            return false;
+        };
+        let members = map.entry("members").or_insert_with(|| json!([]));
+        if let Value::Array(list) = members {
+            if list
+                .iter()
+                .any(|m| m.get("value").and_then(Value::as_str) == Some(member_id))
+            {
+                return true;
+            }
+            list.push(json!({ "value": member_id }));
+        }
+        state
+            .update(
+                &self.config,
+                Kind::Group,
+                group_id,
+                &current,
+                next,
+                &Default::default(),
+            )
+            .is_ok()
+    }
+
+    /// The requests received, oldest first, faulted or not (the last
+    /// [`max_records`](ScimServerBuilder::max_records) of them).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.core.requests()
     }
 
     /// How many requests arrived (also counted when recording is off).
     pub fn request_count(&self) -> usize {
-        lock(&self.state).request_count
+        self.core.request_count()
+    }
+
+    /// Forgets recorded requests and the request count, and disarms every fault; stored
+    /// users and groups stay.
+    pub fn reset(&self) {
+        self.core.reset();
     }
 
     /// Forgets recorded requests.
+    #[deprecated(since = "0.1.0", note = "use `reset`, the name all mocks share")]
     pub fn clear_requests(&self) {
-        let mut state = lock(&self.state);
-        state.requests.clear();
-        state.request_count = 0;
+        self.core.recorder.reset();
+    }
+
+    fn seed<T: serde::Serialize>(&self, kind: Kind, resource: &T, core: &str) -> Option<String> {
+        let value = crate::scim::resource_body(resource, core).ok()?;
+        lock(&self.state).insert(&self.config, kind, value).ok()
+    }
+
+    fn read<T: DeserializeOwned>(&self, kind: Kind, id: &str) -> Option<T> {
+        let state = lock(&self.state);
+        let stored = state.store(kind).get(id)?;
+        serde_json::from_value(state.render(kind, stored, &Default::default())).ok()
+    }
+
+    fn read_all<T: DeserializeOwned>(&self, kind: Kind) -> Vec<T> {
+        let state = lock(&self.state);
+        state
+            .store(kind)
+            .iter()
+            .filter_map(|v| serde_json::from_value(state.render(kind, v, &Default::default())).ok())
+            .collect()
     }
 }

@@ -8,7 +8,6 @@ use serde_json::{Map, Value, json};
 use super::answer::{Failure, Reply};
 use super::config::Config;
 use super::input::{self, Rules};
-use super::record::ScimRecordedRequest;
 use crate::mock::util::rfc3339;
 use crate::scim::schema;
 
@@ -59,9 +58,6 @@ impl Store {
     pub(crate) fn get(&self, id: &str) -> Option<&Value> {
         self.ids.get(id).and_then(|seq| self.rows.get(seq))
     }
-    pub(crate) fn all(&self) -> Vec<Value> {
-        self.rows.values().cloned().collect()
-    }
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Value> {
         self.rows.values()
     }
@@ -83,8 +79,6 @@ pub(crate) struct State {
     groups: Store,
     seq: u64,
     version: u64,
-    pub(crate) requests: Vec<ScimRecordedRequest>,
-    pub(crate) request_count: usize,
 }
 
 pub(crate) fn version_of(v: &Value) -> &str {
