@@ -153,7 +153,9 @@ fn status_of(bytes: &[u8]) -> Option<u16> {
 
 fn content_length_and_body(bytes: &[u8]) -> (usize, usize) {
     let text = String::from_utf8_lossy(bytes);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("{text:?}"));
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("{text:?}"));
     let length = head
         .lines()
         .find_map(|l| {

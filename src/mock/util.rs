@@ -1,6 +1,8 @@
 //! Helpers every mock server shares: timestamps, percent-decoding, poison-tolerant locks and
 //! random tokens.
 
+use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -72,6 +74,71 @@ pub(crate) fn random_token(len: usize) -> String {
         .collect()
 }
 
+/// A map that keeps at most `cap` entries, forgetting the oldest inserted first: what a
+/// long-running mock keeps of tokens and replay caches, so its memory stays flat.
+#[derive(Debug)]
+pub(crate) struct Bounded<K, V> {
+    map: HashMap<K, V>,
+    order: VecDeque<K>,
+    cap: usize,
+}
+
+/// How many tokens, and how many ids in a replay cache, a mock keeps.
+pub(crate) const KEPT: usize = 10_000;
+
+impl<K, V> Default for Bounded<K, V> {
+    fn default() -> Self {
+        Bounded {
+            map: HashMap::new(),
+            order: VecDeque::new(),
+            cap: KEPT,
+        }
+    }
+}
+
+impl<K: Eq + Hash + Clone, V> Bounded<K, V> {
+    #[cfg(test)]
+    pub(crate) fn new(cap: usize) -> Self {
+        Bounded {
+            map: HashMap::new(),
+            order: VecDeque::new(),
+            cap,
+        }
+    }
+
+    /// Inserts or replaces; `false` if the key was there already.
+    pub(crate) fn insert(&mut self, key: K, value: V) -> bool {
+        if self.map.insert(key.clone(), value).is_some() {
+            return false;
+        }
+        self.order.push_back(key);
+        while self.order.len() > self.cap {
+            if let Some(oldest) = self.order.pop_front() {
+                self.map.remove(&oldest);
+            }
+        }
+        true
+    }
+
+    pub(crate) fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.map.get(key)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.map.clear();
+        self.order.clear();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +174,20 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(percent_decode(input), want, "{input}");
         }
+    }
+
+    #[test]
+    fn bounded_forgets_the_oldest() {
+        let mut b = Bounded::new(2);
+        assert!(b.insert("a", 1));
+        assert!(b.insert("b", 2));
+        assert!(!b.insert("a", 3), "a replaced, not added");
+        assert!(b.insert("c", 4));
+        assert_eq!(b.len(), 2);
+        assert!(b.get(&"a").is_none());
+        assert_eq!(b.get(&"c"), Some(&4));
+        b.clear();
+        assert_eq!(b.len(), 0);
     }
 
     #[test]

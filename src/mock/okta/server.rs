@@ -280,16 +280,16 @@ impl OktaOrg {
 
     /// How many access tokens the token endpoint has issued.
     pub fn tokens_issued(&self) -> usize {
-        self.state().tokens.len()
+        self.state().tokens_issued
     }
 
     /// How many access tokens the token endpoint has issued to `client_id`.
     pub fn tokens_issued_to(&self, client_id: &str) -> usize {
         self.state()
-            .tokens
-            .values()
-            .filter(|t| t.client_id == client_id)
-            .count()
+            .tokens_issued_to
+            .get(client_id)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The org's fault rules.

@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use url::Url;
 
 use super::error::{ApiErr, ApiResult};
+use crate::mock::util::Bounded;
 use crate::okta::{RoleType, UserStatus};
 
 #[derive(Debug, Clone)]
@@ -52,7 +53,6 @@ pub(crate) struct MockRole {
 /// An OAuth access token the mock token endpoint issued.
 #[derive(Debug, Clone)]
 pub(crate) struct IssuedToken {
-    pub client_id: String,
     pub scopes: Vec<String>,
     pub expires_at: SystemTime,
     /// The JWK thumbprint a DPoP-bound token is bound to.
@@ -86,11 +86,13 @@ pub(crate) struct State {
     pub counter: u64,
     pub rate: Option<RateWindow>,
     pub rate_limited: u64,
-    pub tokens: HashMap<String, IssuedToken>,
+    pub tokens: Bounded<String, IssuedToken>,
+    pub tokens_issued: usize,
+    pub tokens_issued_to: HashMap<String, usize>,
     pub clients: HashMap<String, ServiceClient>,
-    pub seen_jti: HashSet<String>,
+    pub seen_jti: Bounded<String, ()>,
     pub dpop_nonce: Option<String>,
-    pub seen_dpop_jti: HashSet<String>,
+    pub seen_dpop_jti: Bounded<String, ()>,
 }
 
 const STANDARD_ROLES: &[&str] = &[

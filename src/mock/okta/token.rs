@@ -60,7 +60,7 @@ pub(crate) fn check_proof(
         return Err("iat is too far from now".into());
     }
     let jti = claims.get("jti").and_then(Value::as_str).ok_or("no jti")?;
-    if !st.seen_dpop_jti.insert(jti.to_owned()) {
+    if !st.seen_dpop_jti.insert(jti.to_owned(), ()) {
         return Err("jti was used before".into());
     }
     if let Some(token) = access_token {
@@ -170,7 +170,7 @@ pub(crate) fn handle(st: &mut State, req: &Request, now: SystemTime) -> Answer {
     let Some(jti) = claims.get("jti").and_then(Value::as_str) else {
         return oauth_error(401, "invalid_client", "The client_assertion has no jti.");
     };
-    if !st.seen_jti.insert(jti.to_owned()) {
+    if !st.seen_jti.insert(jti.to_owned(), ()) {
         return oauth_error(
             401,
             "invalid_client",
@@ -218,10 +218,12 @@ pub(crate) fn handle(st: &mut State, req: &Request, now: SystemTime) -> Answer {
     };
     let token = format!("mock-at-{}", random_id().unwrap_or_default());
     let token_type = if jkt.is_some() { "DPoP" } else { "Bearer" };
+    st.tokens_issued = st.tokens_issued.saturating_add(1);
+    let to_client = st.tokens_issued_to.entry(client_id.clone()).or_default();
+    *to_client = to_client.saturating_add(1);
     st.tokens.insert(
         token.clone(),
         IssuedToken {
-            client_id,
             scopes: scopes.clone(),
             expires_at: now + Duration::from_secs(3600),
             jkt,

@@ -3,7 +3,7 @@
 //! runtime never stalls the mock.
 
 use std::io;
-use std::net::{SocketAddr, TcpListener as StdListener};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener as StdListener};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -67,10 +67,23 @@ pub(crate) struct Bound {
     address: SocketAddr,
 }
 
+/// `http://host:port` for a listening address; a wildcard address (`0.0.0.0`, `::`) is
+/// shown as loopback, an address clients can reach.
+fn uri_of(address: SocketAddr) -> String {
+    let mut shown = address;
+    if shown.ip().is_unspecified() {
+        shown.set_ip(match shown.ip() {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        });
+    }
+    format!("http://{shown}")
+}
+
 impl Bound {
     /// `http://host:port`.
     pub(crate) fn uri(&self) -> String {
-        format!("http://{}", self.address)
+        uri_of(self.address)
     }
 
     /// Serves `handler` on a thread of its own.
@@ -106,7 +119,7 @@ impl HttpServer {
 
     /// `http://host:port`.
     pub(crate) fn uri(&self) -> String {
-        format!("http://{}", self.address)
+        uri_of(self.address)
     }
 }
 

@@ -17,7 +17,7 @@ use crate::ClientCredentials;
 use crate::mock::Faults;
 use crate::mock::core::{Core, LOOPBACK};
 use crate::mock::record::{DEFAULT_MAX_RECORDS, RecordedRequest};
-use crate::mock::util::lock;
+use crate::mock::util::{Bounded, lock};
 
 /// Configures a [`TokenServer`] before it starts; every setting has a default.
 ///
@@ -134,7 +134,7 @@ impl TokenServerBuilder {
     pub async fn try_start(self) -> io::Result<TokenServer> {
         let state = Arc::new(Mutex::new(State {
             clients: self.clients.into_iter().collect::<HashMap<_, _>>(),
-            issued: HashMap::new(),
+            issued: Bounded::default(),
             lifetime: self.lifetime,
             token_type: self.token_type,
             grants: VecDeque::new(),
@@ -157,7 +157,9 @@ impl TokenServerBuilder {
 /// scopes checked against what each client may have, `invalid_client` / `invalid_scope` /
 /// `unsupported_grant_type` errors, a configurable token lifetime (or none, to test a missing
 /// `expires_in`), [`requests`](Self::requests) recorded and aimed [`Faults`]. The tokens it
-/// issues are accepted by the other mock servers through [`TokenServer::validator`].
+/// issues are accepted by the other mock servers through [`TokenServer::validator`]; it keeps
+/// the 10,000 most recently issued, so a long-running server stays the same size (an older
+/// token is refused, as after a revocation).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]

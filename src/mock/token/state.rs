@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::mock::util::{lock, random_token};
+use crate::mock::util::{Bounded, lock, random_token};
 
 /// How a registered client may authenticate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +78,7 @@ pub(crate) struct Issued {
 
 pub(crate) struct State {
     pub(crate) clients: HashMap<String, MockClient>,
-    pub(crate) issued: HashMap<String, Issued>,
+    pub(crate) issued: Bounded<String, Issued>,
     pub(crate) lifetime: Option<Duration>,
     pub(crate) token_type: String,
     pub(crate) grants: VecDeque<TokenRequestRecord>,
