@@ -533,7 +533,20 @@ async fn writes_to_discovery_endpoints_are_405_with_allow() {
             assert_eq!(answer.header("allow"), Some("GET"), "{method} {path}");
         }
     }
-    // And on resource endpoints, the methods they do not take.
+    // And on the other endpoints, the methods they do not take.
+    for (method, path, allow) in [
+        ("GET", "/Users/.search", "POST"),
+        ("GET", "/.search", "POST"),
+        ("PUT", "/Bulk", "POST"),
+        ("GET", "/Bulk", "POST"),
+        ("DELETE", "/", "GET"),
+    ] {
+        let answer = sp
+            .send(method, path, None, &[])
+            .await
+            .expect_error(405, None);
+        assert_eq!(answer.header("allow"), Some(allow), "{method} {path}");
+    }
     let answer = sp
         .send("DELETE", "/Users", None, &[])
         .await
@@ -1167,6 +1180,8 @@ async fn invalid_filters_are_400_invalid_filter() {
         "userName zz \"x\"",
         "(userName eq \"x\"",
         "emails[type eq \"x\"",
+        // A complex attribute compares through a sub-attribute.
+        "name eq \"x\"",
     ] {
         sp.get(&format!("/Users?filter={}", q(filter)))
             .await
@@ -1433,6 +1448,28 @@ async fn put_replaces() {
     assert_eq!(replaced["id"], user["id"]);
     assert_eq!(replaced["meta"]["created"], user["meta"]["created"]);
     assert_ne!(replaced["meta"]["version"], user["meta"]["version"]);
+    // Choice: a write-only password the body leaves out is kept (a client cannot read it
+    // back to send it again); one the body carries replaces it.
+    let user = sp
+        .user(json!({"userName": "pw-put", "password": "first"}))
+        .await;
+    sp.put(
+        &user_path(&user),
+        json!({"schemas": [USER], "userName": "pw-put", "title": "T"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(sp.server.user_json(id(&user)).unwrap()["password"], "first");
+    sp.put(
+        &user_path(&user),
+        json!({"schemas": [USER], "userName": "pw-put", "password": "second"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        sp.server.user_json(id(&user)).unwrap()["password"],
+        "second"
+    );
     // [MUST 57] PUT does not create.
     sp.put(
         "/Users/missing",

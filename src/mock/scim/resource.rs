@@ -8,6 +8,7 @@ use super::answer::{Failure, Outcome, Reply};
 use super::config::Config;
 use super::input::{self, Rules};
 use super::patch;
+use super::schema::Mutability;
 use super::store::{self, Kind, State};
 
 impl State {
@@ -103,6 +104,7 @@ impl State {
         let body =
             body.ok_or_else(|| Failure::bad("invalidSyntax", "a resource body is required"))?;
         let current = self.current_for_write(config, kind, id, headers)?;
+        let body = keep_write_only(kind, &current, body);
         self.update(config, kind, id, &current, body, query)
     }
 
@@ -164,4 +166,22 @@ impl State {
             ..Reply::default()
         })
     }
+}
+
+/// Choice (RFC 7644 §3.5.1 lets a server clear what a PUT omits): a write-only value (the
+/// password) the body leaves out is kept, as real servers do, since a client can never read
+/// it back to send it again.
+fn keep_write_only(kind: Kind, current: &Value, mut body: Value) -> Value {
+    let Value::Object(map) = &mut body else {
+        return body;
+    };
+    for attr in kind.core().attributes {
+        if attr.mutability == Mutability::WriteOnly
+            && !map.keys().any(|k| k.eq_ignore_ascii_case(attr.name))
+            && let Some(v) = current.get(attr.name)
+        {
+            map.insert(attr.name.to_owned(), v.clone());
+        }
+    }
+    body
 }

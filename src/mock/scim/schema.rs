@@ -477,7 +477,8 @@ pub(crate) const COMMON: &[Attr] = &[
     )
     .mutability(Mutability::ReadOnly),
     {
-        let mut schemas = string("schemas", "The schemas a representation holds.").exact();
+        // Schema URIs compare case-insensitively (RFC 7643 §2.1).
+        let mut schemas = string("schemas", "The schemas a representation holds.");
         schemas.multi = true;
         schemas.mutability = Mutability::ReadOnly;
         schemas.returned = Returned::Always;
