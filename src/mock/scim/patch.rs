@@ -117,6 +117,10 @@ pub(super) fn apply(
             ));
         };
         for (key, value) in values {
+            // Some clients echo `schemas` in the value; the server keeps it itself.
+            if key.eq_ignore_ascii_case("schemas") {
+                continue;
+            }
             apply_path(resource, kind, op.op, key, Some(value), rules)?;
         }
         return Ok(());

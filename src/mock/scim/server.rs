@@ -227,12 +227,26 @@ impl ScimServerBuilder {
 
 /// An in-memory SCIM 2.0 service provider for tests and demos.
 ///
-/// Users and Groups get ids, `meta` (created, lastModified, location, version) and ETags;
-/// a duplicate `userName` is a 409 `uniqueness`; filters are evaluated with
-/// [`Filter`](crate::scim::Filter); list and `.search` page by `startIndex`/`count` (and by
-/// RFC 9865 cursor when enabled); PATCH follows RFC 7644 and also takes Okta's
-/// replace-without-path and Entra's capitalised ops; `/Bulk` resolves `bulkId`s; the
-/// discovery endpoints describe what it does. Requests need `Authorization: Bearer` with
+/// It follows the service provider's MUSTs of RFC 7643 and RFC 7644 for what it serves
+/// (the crate's `tests/scim_conformance.rs` walks them; its interop tier runs outside SCIM
+/// checkers and clients against it). Users (with the enterprise extension) and Groups get ids,
+/// `meta` (created, lastModified, location, version) and ETags; `/Schemas` declares every
+/// attribute it returns, and its types and mutability rule what a write may set and how
+/// filters compare (`caseExact`, dateTimes by time); a duplicate `userName` is a 409
+/// `uniqueness`; queries work on each endpoint and at the root, by GET or `.search`, and
+/// page by `startIndex`/`count` (and by RFC 9865 cursor when enabled); PATCH follows
+/// RFC 7644 (paths naming a whole extension included) and also takes Okta's
+/// replace-without-path and Entra's capitalised ops; `/Bulk` resolves `bulkId`s, forward
+/// and circular references included; a method a path does not take is a 405 with `Allow`.
+///
+/// Where the RFCs let a server choose, it does what real servers do: members it does not
+/// hold are kept (see [`require_existing_members`](ScimServerBuilder::require_existing_members)),
+/// requests that break a client's MUST are repaired or tolerated (see
+/// [`strict_requests`](ScimServerBuilder::strict_requests)), a PUT clears the attributes it
+/// omits but keeps the password, PATCH answers 200 with the resource (see
+/// [`patch_returns_no_content`](ScimServerBuilder::patch_returns_no_content)), and
+/// attributes no schema declares are stored and returned as sent. It serves plain HTTP on
+/// loopback, not TLS. Requests need `Authorization: Bearer` with
 /// the server's static token or, when built with
 /// [`token_server`](ScimServerBuilder::token_server), a token that server issued.
 /// [`faults`](Self::faults) aims failures at chosen requests, and every request is
