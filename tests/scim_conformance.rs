@@ -580,6 +580,15 @@ async fn attribute_names_are_case_insensitive_on_input() {
     assert_eq!(user["name"]["givenName"], "C");
     assert_eq!(user["emails"][0]["value"], "c@example.com");
     assert!(user.get("USERNAME").is_none(), "{user}");
+    // URN-qualified names (RFC 7644 §3.10) land where they belong.
+    let qualified = sp
+        .user(json!({"schemas": [USER, ENTERPRISE],
+            format!("{USER}:userName"): "Quinn",
+            format!("{ENTERPRISE}:department"): "Ops"}))
+        .await;
+    assert_eq!(qualified["userName"], "Quinn");
+    assert_eq!(qualified[ENTERPRISE], json!({"department": "Ops"}));
+    assert_eq!(qualified["schemas"], json!([USER, ENTERPRISE]));
 }
 
 /// RFC 7643 §2.5: "Unassigned attributes, the null value, or empty array (in the case of a

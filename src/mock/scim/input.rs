@@ -46,6 +46,23 @@ pub(crate) fn resource(
                 if let Value::Object(inner) = value {
                     out.extend(object(kind.core().attributes, inner, rules)?);
                 }
+            } else if let Some((urn, name)) = key.rsplit_once(':')
+                && let Some(ext) = kind.extension(urn)
+            {
+                // A URN-qualified extension attribute as a key (RFC 7644 §3.10 notation).
+                let one = Map::from_iter([(name.to_owned(), value)]);
+                let inner = object(ext.attributes, one, rules)?;
+                if let Value::Object(o) = out
+                    .entry(ext.id.to_owned())
+                    .or_insert_with(|| Value::Object(Map::new()))
+                {
+                    o.extend(inner);
+                }
+            } else if let Some((urn, name)) = key.rsplit_once(':')
+                && urn.eq_ignore_ascii_case(kind.core().id)
+            {
+                let one = Map::from_iter([(name.to_owned(), value)]);
+                out.extend(object(kind.core().attributes, one, rules)?);
             } else if !is_unassigned(&value) {
                 out.insert(key, value);
             }
@@ -65,6 +82,7 @@ pub(crate) fn resource(
             }
         }
     }
+    out.retain(|_, v| !is_unassigned(v));
     set_schemas(kind, &mut out);
     Ok(out)
 }
