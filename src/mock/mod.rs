@@ -87,7 +87,7 @@ mod util;
 
 pub use faults::{ArmedFault, Fault, FaultRule, Faults};
 pub use idp::{IdentityProvider, IdentityProviderBuilder, MOCK_CLIENT_ID};
-pub use okta::{MOCK_API_TOKEN, OktaOrg, OktaOrgBuilder};
+pub use okta::{DEFAULT_RATE_LIMIT, MOCK_API_TOKEN, OktaOrg, OktaOrgBuilder};
 pub use record::{DEFAULT_MAX_RECORDS, RecordedRequest};
 pub use scim::{SCIM_BASE_PATH, ScimServer, ScimServerBuilder};
 pub use token::{

@@ -20,4 +20,4 @@ mod state;
 mod token;
 mod users;
 
-pub use server::{MOCK_API_TOKEN, OktaOrg, OktaOrgBuilder};
+pub use server::{DEFAULT_RATE_LIMIT, MOCK_API_TOKEN, OktaOrg, OktaOrgBuilder};

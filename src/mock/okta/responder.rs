@@ -70,6 +70,7 @@ impl Service for OktaService {
         // One rate-limit bucket for the whole management API.
         if let Some(rate) = st.rate.as_mut()
             && !rate.spend(now)
+            && rate.enforced
         {
             st.rate_limited += 1;
             let err = ApiErr::new(

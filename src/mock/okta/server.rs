@@ -18,6 +18,10 @@ use crate::mock::{Fault, Faults};
 use crate::okta::{DefaultProfile, Group, GroupProfile, OktaClient, RoleType, User, UserStatus};
 use crate::transport::Transport;
 
+/// The budget an [`OktaOrg`] reports, per minute, without a
+/// [`rate_limit`](OktaOrgBuilder::rate_limit); it is not enforced.
+pub const DEFAULT_RATE_LIMIT: u32 = 10_000;
+
 /// The API token [`OktaOrg`] accepts unless told otherwise.
 pub const MOCK_API_TOKEN: &str = "00mock-okta-api-token";
 
@@ -63,9 +67,10 @@ impl OktaOrgBuilder {
         self
     }
 
-    /// A rate-limit budget for the management API: `limit` requests per `window`; every
-    /// response carries `X-Rate-Limit-Limit`, `-Remaining` and `-Reset`, and a request
-    /// beyond the budget gets Okta's 429 (`E0000047`). Default: no limit, no headers.
+    /// A rate-limit budget for the management API, enforced: `limit` requests per `window`;
+    /// a request beyond it gets Okta's 429 (`E0000047`). Every answer carries
+    /// `X-Rate-Limit-Limit`, `-Remaining` and `-Reset` either way; without this setting they
+    /// describe a budget of [`DEFAULT_RATE_LIMIT`] a minute that is counted but not enforced.
     pub fn rate_limit(mut self, limit: u32, window: Duration) -> Self {
         self.rate_limit = Some((limit, window));
         self
@@ -119,11 +124,16 @@ impl OktaOrgBuilder {
             let mut st = lock(&service_state);
             st.base = uri.to_owned();
             st.api_tokens.insert(self.api_token.clone());
-            st.rate = self.rate_limit.map(|(limit, window)| RateWindow {
+            let (limit, window, enforced) = match self.rate_limit {
+                Some((limit, window)) => (limit, window, true),
+                None => (DEFAULT_RATE_LIMIT, Duration::from_secs(60), false),
+            };
+            st.rate = Some(RateWindow {
                 limit,
                 window,
                 remaining: limit,
                 reset_at: UNIX_EPOCH,
+                enforced,
             });
             drop(st);
             OktaService {
@@ -148,8 +158,50 @@ impl OktaOrgBuilder {
 ///
 /// Rules it enforces as Okta does: `DELETE` on a user that is not `DEPROVISIONED`
 /// deactivates it (a second `DELETE` deletes it); lifecycle operations only from the
-/// statuses that allow them; unique logins and group names; listings without `search` or
-/// `filter` leave `DEPROVISIONED` users out. One rate-limit bucket covers the whole API.
+/// statuses that allow them (activation without a password leads to `PROVISIONED`); unique
+/// logins and group names; listings without `search` or `filter` leave `DEPROVISIONED` users
+/// out; `q` is a prefix match on first name, last name and email, unpaged, 10 by default;
+/// `Authorization: SSWS <token>` with or without the space (Okta's Python SDK sends none);
+/// `X-Okta-Request-Id`, `Date` and `X-Rate-Limit-Limit`/`-Remaining`/`-Reset` on every
+/// answer. Okta's official Python SDK runs against it unmodified (`interop/run-okta-sdk.sh`).
+///
+/// # Deliberate differences from real Okta
+///
+/// - **Scope**: only the endpoints above (users, lifecycle, a user's groups, groups,
+///   membership, role assignments for users and groups, `/oauth2/v1/token`); anything else
+///   answers 404 `E0000022`. No apps, factors, policies, sessions, events or system log.
+/// - **Rate limits**: one bucket for the whole management API (Okta keeps one per endpoint
+///   family and adds concurrency limits); the token endpoint is not counted. Without
+///   [`rate_limit`](OktaOrgBuilder::rate_limit) the headers describe a budget of
+///   [`DEFAULT_RATE_LIMIT`] a minute that is never enforced. Answers injected by
+///   [faults](Self::faults) carry no rate-limit headers.
+/// - **Ids and cursors**: ids are a counter (`00u00000000000000001`, `00g…`, `ra1…`), so
+///   listings come back in creation order and the `after` cursor is the last id of the page
+///   (Okta's ids are random and its cursors opaque). Request ids are `mockreq{n}` and error
+///   ids `oaemockreq{n}`; `errorLink` repeats the error code.
+/// - **Search and filter**: `search` and `filter` take the same language (`eq`, `ne`, `sw`,
+///   `co`, `ew`, `gt`, `ge`, `lt`, `le`, `pr`, `and`, `or`, `not`, parentheses) on any
+///   attribute, case-insensitively. Okta's `filter` allows fewer attributes and operators,
+///   its `search` has no `ne`, and its search index is eventually consistent; the mock's
+///   results are exact at once.
+/// - **Page sizes**: users 200 by default and at most; groups and a user's groups 10,000;
+///   group members 1,000 by default, 10,000 at most.
+/// - **Credentials and email**: passwords are neither stored nor checked against a policy
+///   (a password only makes `credentials.password` appear); no recovery question, factor or
+///   email; activation tokens and reset links are predictable (`mock-activation-{id}`).
+/// - **Users and groups**: `lastLogin` is always null, `type.id` is one fixed user type,
+///   `_links` has only `self`, `expand` and `_embedded` are not supported. Only
+///   `OKTA_GROUP`s exist: no built-in `Everyone` group, no app groups. Seeding
+///   ([`seed_user`](Self::seed_user)) does not check the required profile attributes.
+/// - **Roles**: the standard role types only, assigned to users and groups (a user's roles
+///   include its groups'); a `CUSTOM` assignment needs `role` and `resource-set` but they are
+///   not checked against anything; no role targets.
+/// - **OAuth**: service apps authenticate with a private-key JWT only (no client secret);
+///   access tokens are opaque (`mock-at-…`, not JWTs), last one hour, and the 10,000 most
+///   recent stay valid; scopes `okta.{users,groups,roles}.{read,manage}` are checked, a
+///   `manage` scope grants `read`.
+/// - **Transport**: plain HTTP on loopback; no TLS, no `Host` checks. Time comes from the
+///   [`clock`](OktaOrgBuilder::clock) the org was built with.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]

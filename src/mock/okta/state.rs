@@ -73,6 +73,8 @@ pub(crate) struct RateWindow {
     pub window: Duration,
     pub remaining: u32,
     pub reset_at: SystemTime,
+    /// Whether a request beyond the budget is refused (429) or only counted.
+    pub enforced: bool,
 }
 
 #[derive(Debug, Default)]

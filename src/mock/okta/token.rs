@@ -249,6 +249,18 @@ fn invalid_token() -> ApiErr {
     ApiErr::new(401, "E0000011", "Invalid token provided")
 }
 
+/// Splits an `Authorization` value into scheme and credential. `SSWS` may be followed by
+/// the token without a space, as Okta's Python SDK sends it and Okta accepts it.
+fn split_credentials(header: &str) -> Option<(&str, &str)> {
+    let header = header.trim();
+    if let Some(token) = header.strip_prefix("SSWS") {
+        let token = token.trim_start();
+        return (!token.is_empty()).then_some(("SSWS", token));
+    }
+    let (scheme, credential) = header.split_once(' ')?;
+    Some((scheme, credential.trim()))
+}
+
 /// Who sent a management API request, from its `Authorization` (and `DPoP`) header.
 pub(crate) fn authenticate(
     st: &mut State,
@@ -260,7 +272,7 @@ pub(crate) fn authenticate(
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(invalid_token)?;
-    let (scheme, credential) = header.split_once(' ').ok_or_else(invalid_token)?;
+    let (scheme, credential) = split_credentials(header).ok_or_else(invalid_token)?;
     match scheme {
         "SSWS" if st.api_tokens.contains(credential) => Ok(Principal::ApiToken),
         "Bearer" | "DPoP" => {
@@ -300,5 +312,27 @@ pub(crate) fn authenticate(
             }
         }
         _ => Err(invalid_token()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_credentials;
+
+    #[test]
+    fn authorization_values_split_as_okta_reads_them() {
+        let cases = [
+            ("SSWS 00abc", Some(("SSWS", "00abc"))),
+            ("SSWS00abc", Some(("SSWS", "00abc"))),
+            ("SSWS   00abc ", Some(("SSWS", "00abc"))),
+            ("SSWS", None),
+            ("Bearer tok", Some(("Bearer", "tok"))),
+            ("DPoP tok", Some(("DPoP", "tok"))),
+            ("Bearertok", None),
+            ("", None),
+        ];
+        for (header, want) in cases {
+            assert_eq!(split_credentials(header), want, "{header:?}");
+        }
     }
 }
