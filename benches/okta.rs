@@ -46,7 +46,7 @@ fn get_user(c: &mut Criterion) {
     let rt = runtime();
     let (org, okta, id) = rt.block_on(async {
         let org = OktaOrg::builder().record_requests(false).start().await;
-        let id = org.seed_users(1).remove(0);
+        let id = org.seed_sample_users(1).remove(0);
         let okta = org.client_with(Transport::default());
         (org, okta, id)
     });
@@ -87,7 +87,7 @@ fn stream_users(c: &mut Criterion) {
     let rt = runtime();
     let (_org, okta) = rt.block_on(async {
         let org = OktaOrg::builder().record_requests(false).start().await;
-        org.seed_users(USERS);
+        org.seed_sample_users(USERS);
         let okta = org.client_with(Transport::default());
         (org, okta)
     });

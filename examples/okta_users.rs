@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use futures_util::TryStreamExt;
 use scimkit::Result;
-use scimkit::okta::{CreateUser, DefaultProfile};
+use scimkit::okta::{CreateUser, DefaultProfile, GroupProfile};
 
 #[path = "common/okta_connect.rs"]
 mod okta_connect;
@@ -34,9 +34,11 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<()> {
     let (okta, _mock) = connect("okta.users.manage okta.groups.read", |mock| {
-        mock.seed_users(6);
-        mock.add_group("Engineering", "Everyone who builds");
-        mock.add_group("Everyone", "All users");
+        mock.seed_sample_users(6);
+        mock.seed_groups([
+            GroupProfile::new("Engineering").description("Everyone who builds"),
+            GroupProfile::new("Everyone").description("All users"),
+        ]);
     })
     .await?;
     let users = okta.users();

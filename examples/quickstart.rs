@@ -150,7 +150,7 @@ async fn run() -> scimkit::Result<()> {
 async fn okta() -> scimkit::Result<()> {
     println!("\n== Okta management API");
     let (okta, _mock_org) = okta_connect::connect("okta.users.read", |org| {
-        org.seed_users(5);
+        org.seed_sample_users(5);
     })
     .await?;
     let users: Vec<_> = okta.users().list().limit(2).stream().try_collect().await?;

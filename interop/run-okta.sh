@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Interop tier: every Okta operation the crate offers, sent to Stoplight Prism serving the
-# Okta management OpenAPI spec (../shared/okta/management-prism.yaml beside the clone).
+# Okta management OpenAPI spec vendored in interop/okta/ (release 2026.06.3; see its README),
+# or the file SCIMKIT_OKTA_SPEC names.
 # Prism answers 404 NO_PATH_MATCHED_ERROR, 400 or 422 to a request outside the spec; the
 # tests fail on those. Self-contained: installs Prism with npm under $SCIMKIT_INTEROP_DIR.
 set -euo pipefail
@@ -10,15 +11,9 @@ interop_dir="${SCIMKIT_INTEROP_DIR:-$PWD/.interop}"
 dir="$interop_dir/prism"
 mkdir -p "$dir"
 
-spec=""
-for candidate in "${SCIMKIT_OKTA_SPEC:-}" "$PWD/../shared/okta/management-prism.yaml" "$PWD/shared/okta/management-prism.yaml"; do
-  if [ -n "$candidate" ] && [ -f "$candidate" ]; then
-    spec="$candidate"
-    break
-  fi
-done
-if [ -z "$spec" ]; then
-  echo "run-okta.sh: management-prism.yaml not found in ../shared/okta/ (or set SCIMKIT_OKTA_SPEC)" >&2
+spec="${SCIMKIT_OKTA_SPEC:-$PWD/interop/okta/management-prism.yaml}"
+if [ ! -f "$spec" ]; then
+  echo "run-okta.sh: the Okta spec $spec does not exist" >&2
   exit 1
 fi
 

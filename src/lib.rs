@@ -43,7 +43,7 @@
 //!
 //! let token = creds.token().await?;   // one request to the token endpoint
 //! let cached = creds.token().await?;  // served from the cache
-//! assert_eq!(idp.token_requests(), 1);
+//! assert_eq!(idp.request_count(), 1);
 //! assert_eq!(token.token_type(), "Bearer");
 //! println!("{cached:?}");             // the token value prints as [redacted]
 //! # Ok(()) }

@@ -45,8 +45,8 @@ async fn basic_header_form_encodes_reserved_characters() {
     let creds = creds(&idp, "scim client", RESERVED_SECRET, &clock);
     let token = creds.token().await.unwrap();
     assert_eq!(token.token_type(), "Bearer");
-    assert_eq!(idp.records()[0].auth_method, AuthMethod::Basic);
-    assert_eq!(idp.records()[0].client_id, "scim client");
+    assert_eq!(idp.grants()[0].auth_method, AuthMethod::Basic);
+    assert_eq!(idp.grants()[0].client_id, "scim client");
 
     // The exact header on the wire: form-urlencoded id and secret, then base64 (§2.3.1).
     let server = MockServer::start().await;
@@ -89,7 +89,7 @@ async fn body_auth_sends_id_and_secret_in_the_form() {
         .build()
         .unwrap();
     creds.token().await.unwrap();
-    assert_eq!(idp.records()[0].auth_method, AuthMethod::Body);
+    assert_eq!(idp.grants()[0].auth_method, AuthMethod::Body);
 
     // The same client with a Basic header is refused by this server.
     let basic = ClientCredentials::builder()
@@ -124,7 +124,7 @@ async fn scopes_and_extra_params_reach_the_form() {
         .build()
         .unwrap();
     let token = creds.token().await.unwrap();
-    let record = &idp.records()[0];
+    let record = &idp.grants()[0];
     assert_eq!(record.scopes, ["scim", "users.read"]);
     assert_eq!(
         record.params,
@@ -155,7 +155,9 @@ async fn a_thousand_concurrent_callers_make_one_token_request() {
     idp.register_client("svc", "s");
     // Slow the answer so every caller arrives while the fetch is in flight.
     idp.faults()
-        .push(Fault::Delay(Duration::from_millis(200)), 1);
+        .on_any()
+        .times(1)
+        .respond(Fault::Delay(Duration::from_millis(200)));
     let creds = creds(&idp, "svc", "s", &ManualClock::new());
     let barrier = Arc::new(tokio::sync::Barrier::new(1000));
     let tasks: Vec<_> = (0..1000)
@@ -172,7 +174,7 @@ async fn a_thousand_concurrent_callers_make_one_token_request() {
     for task in tasks {
         expiries.push(task.await.unwrap().unwrap());
     }
-    assert_eq!(idp.token_requests(), 1);
+    assert_eq!(idp.request_count(), 1);
     assert_eq!(creds.token_requests(), 1);
     assert!(
         expiries.windows(2).all(|w| w[0] == w[1]),
@@ -199,11 +201,11 @@ async fn refreshes_ahead_of_expiry() {
     clock.advance(Duration::from_secs(3539));
     let still = creds.token().await.unwrap();
     assert!(Arc::ptr_eq(&first, &still));
-    assert_eq!(idp.token_requests(), 1);
+    assert_eq!(idp.request_count(), 1);
     clock.advance(Duration::from_secs(2)); // 59 s before expiry: inside the margin
     let fresh = creds.token().await.unwrap();
     assert!(!Arc::ptr_eq(&first, &fresh));
-    assert_eq!(idp.token_requests(), 2);
+    assert_eq!(idp.request_count(), 2);
     assert!(fresh.expires_at() > first.expires_at());
 }
 
@@ -227,10 +229,10 @@ async fn missing_expires_in_uses_the_default_lifetime() {
     // Margin 60 s is capped at half of 120 s: refreshed after 60 s, never cached forever.
     clock.advance(Duration::from_secs(59));
     creds.token().await.unwrap();
-    assert_eq!(idp.token_requests(), 1);
+    assert_eq!(idp.request_count(), 1);
     clock.advance(Duration::from_secs(2));
     creds.token().await.unwrap();
-    assert_eq!(idp.token_requests(), 2);
+    assert_eq!(idp.request_count(), 2);
 }
 
 /// A resource server that accepts only live tokens of the given token server.
@@ -283,7 +285,7 @@ async fn a_401_refreshes_the_token_and_retries_once() {
         .await
         .unwrap();
     assert_eq!(ok.status, StatusCode::OK);
-    assert_eq!(idp.token_requests(), 2);
+    assert_eq!(idp.request_count(), 2);
     assert_eq!(api.received_requests().await.unwrap().len(), 3);
 }
 
@@ -314,25 +316,22 @@ async fn a_second_401_is_returned_not_retried_again() {
     assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
     assert_eq!(err.request_id(), Some("req-9"));
     assert_eq!(api.received_requests().await.unwrap().len(), 2);
-    assert_eq!(idp.token_requests(), 2);
+    assert_eq!(idp.request_count(), 2);
 }
 
 #[tokio::test]
 async fn transient_failures_are_retried_then_succeed() {
     let idp = TokenServer::start().await;
     idp.register_client("svc", "s");
-    idp.faults().push(Fault::Status(500), 1);
-    idp.faults().push(Fault::Status(503), 1);
-    idp.faults().push(
-        Fault::RateLimited {
-            retry_after: Duration::from_secs(7),
-        },
-        1,
-    );
+    idp.faults().on_any().times(1).respond(Fault::Status(500));
+    idp.faults().on_any().times(1).respond(Fault::Status(503));
+    idp.faults().on_any().times(1).respond(Fault::RateLimited {
+        retry_after: Duration::from_secs(7),
+    });
     let clock = ManualClock::new();
     let creds = creds(&idp, "svc", "s", &clock);
     creds.token().await.unwrap();
-    assert_eq!(idp.token_requests(), 4);
+    assert_eq!(idp.request_count(), 4);
     assert_eq!(creds.token_requests(), 4);
     // Exponential back-off, and the 429's Retry-After honoured.
     assert_eq!(
@@ -349,13 +348,13 @@ async fn transient_failures_are_retried_then_succeed() {
 async fn retries_give_up_after_the_policy_limit() {
     let idp = TokenServer::start().await;
     idp.register_client("svc", "s");
-    idp.faults().push(Fault::Status(503), 10);
+    idp.faults().on_any().times(10).respond(Fault::Status(503));
     let clock = ManualClock::new();
     let creds = creds(&idp, "svc", "s", &clock);
     let err = creds.token().await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert!(err.is_retryable());
-    assert_eq!(idp.token_requests(), 4);
+    assert_eq!(idp.request_count(), 4);
 }
 
 #[tokio::test]
@@ -377,7 +376,7 @@ async fn invalid_client_is_not_retried() {
         other => panic!("expected an OAuth error, got {other:?}"),
     }
     assert!(!err.is_retryable());
-    assert_eq!(idp.token_requests(), 1);
+    assert_eq!(idp.request_count(), 1);
     assert!(clock.sleeps().is_empty());
 }
 
@@ -387,7 +386,7 @@ async fn html_and_malformed_json_are_decode_errors() {
     idp.register_client("svc", "s");
     let creds = creds(&idp, "svc", "s", &ManualClock::new());
 
-    idp.faults().push(Fault::Html, 1);
+    idp.faults().on_any().times(1).respond(Fault::Html);
     let err = creds.token().await.unwrap_err();
     match &err {
         Error::Decode {
@@ -403,20 +402,17 @@ async fn html_and_malformed_json_are_decode_errors() {
         other => panic!("expected a decode error, got {other:?}"),
     }
 
-    idp.faults().push(Fault::MalformedJson, 1);
+    idp.faults().on_any().times(1).respond(Fault::MalformedJson);
     let err = creds.token().await.unwrap_err();
     assert!(matches!(err, Error::Decode { .. }), "{err:?}");
     assert!(!err.to_string().contains("\"tr"), "no token bytes in {err}");
 
     // An HTML error page with a 502 is an HTTP error, retried as such.
-    idp.faults().push(
-        Fault::Body {
-            status: 502,
-            content_type: "text/html".into(),
-            body: b"<html>Bad Gateway</html>".to_vec(),
-        },
-        4,
-    );
+    idp.faults().on_any().times(4).respond(Fault::Body {
+        status: 502,
+        content_type: "text/html".into(),
+        body: b"<html>Bad Gateway</html>".to_vec(),
+    });
     let err = creds.token().await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::BAD_GATEWAY));
     assert!(matches!(&err, Error::Http(e) if e.snippet.contains("Bad Gateway")));
@@ -433,14 +429,11 @@ async fn missing_token_type_and_unknown_token_types_are_refused() {
     idp.set_token_type("BEARER");
     assert_eq!(creds.token().await.unwrap().token_type(), "Bearer");
 
-    idp.faults().push(
-        Fault::Body {
-            status: 200,
-            content_type: "application/json".into(),
-            body: br#"{"access_token":"abc123"}"#.to_vec(),
-        },
-        1,
-    );
+    idp.faults().on_any().times(1).respond(Fault::Body {
+        status: 200,
+        content_type: "application/json".into(),
+        body: br#"{"access_token":"abc123"}"#.to_vec(),
+    });
     creds.invalidate();
     let err = creds.token().await.unwrap_err();
     match &err {
@@ -459,15 +452,12 @@ async fn a_body_over_the_limit_is_refused() {
     let idp = TokenServer::start().await;
     idp.register_client("svc", "s");
     let padding = "x".repeat(10_000);
-    idp.faults().push(
-        Fault::Body {
-            status: 200,
-            content_type: "application/json".into(),
-            body: format!(r#"{{"access_token":"t","token_type":"Bearer","pad":"{padding}"}}"#)
-                .into_bytes(),
-        },
-        1,
-    );
+    idp.faults().on_any().times(1).respond(Fault::Body {
+        status: 200,
+        content_type: "application/json".into(),
+        body: format!(r#"{{"access_token":"t","token_type":"Bearer","pad":"{padding}"}}"#)
+            .into_bytes(),
+    });
     let creds = ClientCredentials::builder()
         .token_url(idp.token_url())
         .client_id("svc")
@@ -491,7 +481,10 @@ async fn a_body_over_the_limit_is_refused() {
 async fn a_slow_token_endpoint_times_out() {
     let idp = TokenServer::start().await;
     idp.register_client("svc", "s");
-    idp.faults().push(Fault::Delay(Duration::from_secs(5)), 1);
+    idp.faults()
+        .on_any()
+        .times(1)
+        .respond(Fault::Delay(Duration::from_secs(5)));
     let creds = ClientCredentials::builder()
         .token_url(idp.token_url())
         .client_id("svc")
@@ -514,12 +507,18 @@ async fn a_slow_token_endpoint_times_out() {
 async fn a_dropped_connection_is_retried() {
     let idp = TokenServer::start().await;
     idp.register_client("svc", "s");
-    idp.faults().push(Fault::DropConnection, 1);
+    idp.faults()
+        .on_any()
+        .times(1)
+        .respond(Fault::DropConnection);
     let creds = creds(&idp, "svc", "s", &ManualClock::new());
     creds.token().await.unwrap();
     assert_eq!(creds.token_requests(), 2);
 
-    idp.faults().push(Fault::DropConnection, 1);
+    idp.faults()
+        .on_any()
+        .times(1)
+        .respond(Fault::DropConnection);
     let once = ClientCredentials::builder()
         .token_url(idp.token_url())
         .client_id("svc")

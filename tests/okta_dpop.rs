@@ -26,7 +26,7 @@ fn client(org: &OktaOrg, dpop: bool) -> OktaClient {
         .expect("test setup")
 }
 
-fn token_requests(org: &OktaOrg) -> Vec<scimkit::mock::OktaRecordedRequest> {
+fn token_requests(org: &OktaOrg) -> Vec<scimkit::mock::RecordedRequest> {
     org.requests()
         .into_iter()
         .filter(|r| r.path == "/oauth2/v1/token")
@@ -38,7 +38,7 @@ async fn dpop_on_binds_the_token_and_proves_every_call() {
     let org = OktaOrg::start().await;
     org.register_service_app("svc", signer().public_jwk(), &SCOPES);
     let okta = client(&org, true);
-    let id = org.seed_users(1).remove(0);
+    let id = org.seed_sample_users(1).remove(0);
     okta.users().get(&id).await.unwrap();
     okta.users().suspend(&id).await.unwrap();
 
@@ -68,7 +68,7 @@ async fn dpop_switches_on_when_the_token_endpoint_demands_it() {
     org.register_service_app("svc", signer().public_jwk(), &SCOPES);
     org.require_dpop("svc");
     let okta = client(&org, false);
-    let id = org.seed_users(1).remove(0);
+    let id = org.seed_sample_users(1).remove(0);
     okta.users().get(&id).await.unwrap();
     let tokens = token_requests(&org);
     assert_eq!(tokens.len(), 2);
@@ -82,7 +82,7 @@ async fn server_nonces_are_answered_at_the_token_endpoint_and_the_api() {
     org.register_service_app("svc", signer().public_jwk(), &SCOPES);
     org.require_dpop_nonce("nonce-1");
     let okta = client(&org, true);
-    let id = org.seed_users(1).remove(0);
+    let id = org.seed_sample_users(1).remove(0);
     okta.users().get(&id).await.unwrap();
     okta.users().get(&id).await.unwrap();
     assert_eq!(

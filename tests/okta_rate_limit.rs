@@ -42,7 +42,7 @@ async fn org_and_client(
 async fn rate_limit_headers_are_exposed() {
     let (org, okta, _clock) =
         org_and_client(5, Duration::from_secs(60), RetryPolicy::default(), false).await;
-    let id = org.seed_users(1).remove(0);
+    let id = org.seed_sample_users(1).remove(0);
     assert!(okta.last_rate_limit().is_none());
     okta.users().get(&id).await.unwrap();
     okta.users().get(&id).await.unwrap();
@@ -56,7 +56,7 @@ async fn rate_limit_headers_are_exposed() {
 async fn a_429_waits_for_reset_minus_date_plus_one_and_says_what_it_retries() {
     let (org, okta, clock) =
         org_and_client(2, Duration::from_secs(30), RetryPolicy::default(), false).await;
-    let id = org.seed_users(1).remove(0);
+    let id = org.seed_sample_users(1).remove(0);
     okta.users().get(&id).await.unwrap();
     okta.users().get(&id).await.unwrap();
     // The third request is over budget: 429, wait for the reset, then succeed.
@@ -94,7 +94,7 @@ async fn a_reset_beyond_the_maximum_wait_is_returned_as_an_okta_429() {
         false,
     )
     .await;
-    let id = org.seed_users(1).remove(0);
+    let id = org.seed_sample_users(1).remove(0);
     okta.users().get(&id).await.unwrap();
     let err = okta.users().get(&id).await.unwrap_err();
     match &err {
@@ -117,7 +117,7 @@ async fn retries_stop_at_the_configured_count() {
         false,
     )
     .await;
-    let id = org.seed_users(1).remove(0);
+    let id = org.seed_sample_users(1).remove(0);
     org.fail_next(429, 3);
     let err = okta.users().get(&id).await.unwrap_err();
     assert_eq!(err.status().unwrap().as_u16(), 429);
@@ -134,7 +134,7 @@ async fn retries_stop_at_the_configured_count() {
 async fn throttling_waits_for_the_reset_instead_of_collecting_429s() {
     let (org, okta, clock) =
         org_and_client(3, Duration::from_secs(20), RetryPolicy::default(), true).await;
-    let id = org.seed_users(1).remove(0);
+    let id = org.seed_sample_users(1).remove(0);
     for _ in 0..7 {
         okta.users().get(&id).await.unwrap();
     }
@@ -157,7 +157,7 @@ async fn tasks_sharing_a_throttled_client_all_get_through() {
         true,
     )
     .await;
-    let id = org.seed_users(1).remove(0);
+    let id = org.seed_sample_users(1).remove(0);
     let mut tasks = Vec::new();
     for _ in 0..20 {
         let okta = okta.clone();

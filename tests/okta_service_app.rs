@@ -43,7 +43,7 @@ async fn rsa_and_ec_keys_get_tokens_and_call_the_api() {
         let signer = key(file);
         org.register_service_app("svc-app", signer.public_jwk(), &SCOPES);
         let okta = service_client(&org, signer, &SCOPES, Transport::default()).await;
-        let id = org.seed_users(1).remove(0);
+        let id = org.seed_sample_users(1).remove(0);
         okta.users().get(&id).await.unwrap();
         okta.users().suspend(&id).await.unwrap();
         assert_eq!(
@@ -62,12 +62,12 @@ async fn rsa_and_ec_keys_get_tokens_and_call_the_api() {
             .into_iter()
             .find(|r| r.path == "/oauth2/v1/token")
             .unwrap();
-        assert!(token_request.body.contains(
+        assert!(token_request.text().contains(
             "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
         ));
         assert!(
             token_request
-                .body
+                .text()
                 .contains("scope=okta.users.read+okta.users.manage+okta.groups.manage")
         );
     }
@@ -85,7 +85,7 @@ async fn a_missing_scope_is_an_okta_403_and_an_ungranted_scope_an_oauth_error() 
         Transport::default(),
     )
     .await;
-    let id = org.seed_users(1).remove(0);
+    let id = org.seed_sample_users(1).remove(0);
     okta.users().get(&id).await.unwrap();
     let err = okta.users().suspend(&id).await.unwrap_err();
     assert!(
@@ -113,7 +113,7 @@ async fn the_token_is_kept_across_429_retries_and_refreshed_after_expiry() {
     org.register_service_app("svc-app", signer.public_jwk(), &SCOPES);
     let transport = Transport::builder().clock(clock.clone()).build().unwrap();
     let okta = service_client(&org, signer, &SCOPES, transport).await;
-    let id = org.seed_users(1).remove(0);
+    let id = org.seed_sample_users(1).remove(0);
     for _ in 0..5 {
         okta.users().get(&id).await.unwrap();
     }
@@ -245,14 +245,23 @@ async fn every_token_request_signs_a_fresh_assertion_even_on_retry() {
     let signer = key("ec-sec1.pem");
     org.register_service_app("svc-app", signer.public_jwk(), &SCOPES);
     let okta = service_client(&org, signer, &SCOPES, Transport::default()).await;
-    let id = org.seed_users(1).remove(0);
-    org.faults().push(scimkit::mock::Fault::Status(503), 1); // the first token request fails
+    let id = org.seed_sample_users(1).remove(0);
+    org.faults()
+        .on(http::Method::POST, "/oauth2/v1/token")
+        .times(1)
+        .respond(scimkit::mock::Fault::Status(503)); // the first token request fails
     okta.users().get(&id).await.unwrap();
     let assertions: Vec<String> = org
         .requests()
         .iter()
         .filter(|r| r.path == "/oauth2/v1/token")
-        .map(|r| r.body.split("client_assertion=").nth(1).unwrap().to_owned())
+        .map(|r| {
+            r.text()
+                .split("client_assertion=")
+                .nth(1)
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     assert_eq!(assertions.len(), 2);
     assert_ne!(assertions[0], assertions[1]);

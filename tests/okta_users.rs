@@ -35,7 +35,7 @@ async fn create_with_and_without_password_and_the_statuses_that_follow() {
         .password("S3cure!pass".to_string());
     let active = users.create(&with_password).await.unwrap();
     assert_eq!(active.status, UserStatus::Active);
-    let body = org.requests().last().unwrap().body.clone();
+    let body = org.requests().last().unwrap().text().into_owned();
     assert!(
         body.contains("S3cure!pass"),
         "the password goes in credentials.password.value"
@@ -169,7 +169,7 @@ async fn lifecycle_operations_follow_oktas_rules() {
     let emailed = users.reactivate(&staged.id, true).await.unwrap();
     assert!(emailed.activation_url.is_none());
 
-    let id = org.seed_users(1).remove(0);
+    let id = org.seed_sample_users(1).remove(0);
     users.suspend(&id).await.unwrap();
     assert_eq!(org.user_status(&id), Some(UserStatus::Suspended));
     let err = users.suspend(&id).await.unwrap_err();
@@ -194,7 +194,7 @@ async fn lifecycle_operations_follow_oktas_rules() {
     users.deactivate(&id).await.unwrap();
     assert_eq!(org.user_status(&id), Some(UserStatus::Deprovisioned));
     let err = users
-        .activate(&org.seed_users(1)[0], true)
+        .activate(&org.seed_sample_users(1)[0], true)
         .await
         .unwrap_err();
     assert_eq!(okta_error(&err).error_code, "E0000016");
@@ -204,7 +204,7 @@ async fn lifecycle_operations_follow_oktas_rules() {
 async fn delete_deactivates_first_and_the_helper_does_both_steps() {
     let org = OktaOrg::start().await;
     let okta = org.client();
-    let ids = org.seed_users(2);
+    let ids = org.seed_sample_users(2);
 
     okta.users().delete(&ids[0]).await.unwrap();
     assert_eq!(
@@ -224,7 +224,7 @@ async fn delete_deactivates_first_and_the_helper_does_both_steps() {
 async fn search_filter_q_and_sorting() {
     let org = OktaOrg::start().await;
     let okta = org.client();
-    let ids = org.seed_users(6);
+    let ids = org.seed_sample_users(6);
     okta.users().deactivate(&ids[0]).await.unwrap();
 
     let engineers: Vec<User> = okta
@@ -286,7 +286,7 @@ async fn search_filter_q_and_sorting() {
 async fn streams_follow_next_links_stop_when_dropped_and_resume_from_the_cursor() {
     let org = OktaOrg::start().await;
     let okta = org.client();
-    org.seed_users(7);
+    org.seed_sample_users(7);
 
     let mut stream = okta.users().list().limit(3).stream();
     let mut seen = Vec::new();
@@ -350,7 +350,7 @@ async fn stream_yields_an_error_once_and_ends() {
         )
         .build()
         .unwrap();
-    org.seed_users(4);
+    org.seed_sample_users(4);
     let mut stream = okta.users().list().limit(2).stream();
     assert!(stream.next().await.unwrap().is_ok());
     assert!(stream.next().await.unwrap().is_ok());
@@ -409,7 +409,7 @@ async fn groups_crud_membership_and_a_users_groups() {
         .unwrap();
     assert_eq!(searched[0].profile.name, "Sales");
 
-    let ids = org.seed_users(5);
+    let ids = org.seed_sample_users(5);
     for id in &ids {
         groups.add_user(&eng.id, id).await.unwrap();
     }
@@ -444,8 +444,8 @@ async fn roles_for_users_and_groups() {
     let org = OktaOrg::start().await;
     let okta = org.client();
     let roles = okta.roles();
-    let user = org.seed_users(1).remove(0);
-    let group = org.add_group("Admins", "");
+    let user = org.seed_sample_users(1).remove(0);
+    let group = org.seed_group(GroupProfile::new("Admins")).unwrap();
 
     let assigned = roles
         .assign_to_user(&user, RoleType::UserAdmin)
@@ -547,19 +547,28 @@ async fn non_okta_error_bodies_stay_http_errors() {
             .build()
             .unwrap(),
     );
-    org.faults().push(scimkit::mock::Fault::Status(502), 1);
+    org.faults()
+        .on_any()
+        .times(1)
+        .respond(scimkit::mock::Fault::Status(502));
     let err = okta.users().get("x").await.unwrap_err();
     assert!(matches!(err, Error::Http(_)), "{err:?}");
     assert_eq!(err.status().unwrap().as_u16(), 502);
 
-    org.faults().push(scimkit::mock::Fault::Html, 1);
+    org.faults()
+        .on_any()
+        .times(1)
+        .respond(scimkit::mock::Fault::Html);
     let err = okta.users().get("x").await.unwrap_err();
     assert!(
         matches!(err, Error::Decode { .. }),
         "an HTML page where JSON was expected: {err:?}"
     );
 
-    org.faults().push(scimkit::mock::Fault::MalformedJson, 1);
+    org.faults()
+        .on_any()
+        .times(1)
+        .respond(scimkit::mock::Fault::MalformedJson);
     let err = okta.users().get("x").await.unwrap_err();
     assert!(matches!(err, Error::Decode { .. }), "{err:?}");
 }

@@ -433,7 +433,7 @@ mod custom {
                 number: "42".into()
             })
         );
-        let sent = server.requests()[0].body.clone().unwrap();
+        let sent = server.requests()[0].json().unwrap();
         assert!(
             sent["schemas"]
                 .as_array()

@@ -1,12 +1,12 @@
 //! What every mock token endpoint shares: RFC 6749 §5.2 error answers and the
 //! client-credentials form.
 
+use super::serve::{Answer, Request};
 use serde_json::json;
-use wiremock::{Request, ResponseTemplate};
 
 /// An RFC 6749 §5.2 error response (`no-store`, and a `WWW-Authenticate` challenge on 401).
-pub(crate) fn oauth_error(status: u16, error: &str, description: &str) -> ResponseTemplate {
-    let mut template = ResponseTemplate::new(status)
+pub(crate) fn oauth_error(status: u16, error: &str, description: &str) -> Answer {
+    let mut template = Answer::new(status)
         .insert_header("cache-control", "no-store")
         .set_body_json(json!({ "error": error, "error_description": description }));
     if status == 401 {
@@ -21,7 +21,7 @@ pub(crate) struct GrantForm(Vec<(String, String)>);
 impl GrantForm {
     /// Decodes a token request's form body and checks it asks for the client-credentials
     /// grant; otherwise the error answer to send.
-    pub(crate) fn parse(request: &Request) -> Result<GrantForm, Box<ResponseTemplate>> {
+    pub(crate) fn parse(request: &Request) -> Result<GrantForm, Box<Answer>> {
         let content_type = request
             .headers
             .get("content-type")

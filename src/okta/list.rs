@@ -116,7 +116,7 @@ impl<T> List<T> {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// let org = scimkit::mock::OktaOrg::start().await;
-    /// org.seed_users(5);
+    /// org.seed_sample_users(5);
     /// let err = org.client().users().list().limit(2).max_pages(2).all().await.unwrap_err();
     /// assert!(matches!(err, scimkit::Error::PageLimit { pages: 2 }));
     /// # }

@@ -334,7 +334,7 @@ impl<T: OktaObject> PageSource for OktaPages<T> {
 /// use scimkit::mock::OktaOrg;
 ///
 /// let org = OktaOrg::start().await;
-/// org.seed_users(5);
+/// org.seed_sample_users(5);
 /// let okta = org.client();
 /// let mut users = okta.users().list().limit(2).stream();
 /// let mut logins = Vec::new();

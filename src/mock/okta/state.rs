@@ -2,86 +2,15 @@
 //! memberships and role assignments.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
+use crate::mock::serve::Request;
 use serde_json::{Map, Value, json};
+use url::Url;
 
+use super::error::{ApiErr, ApiResult};
+use crate::mock::util::Bounded;
 use crate::okta::{RoleType, UserStatus};
-
-/// An Okta error answer: status, `errorCode`, `errorSummary`, `errorCauses`.
-#[derive(Debug, Clone)]
-pub(crate) struct ApiErr {
-    pub status: u16,
-    pub code: &'static str,
-    pub summary: String,
-    pub causes: Vec<String>,
-    /// Extra response headers (`WWW-Authenticate`, `DPoP-Nonce`).
-    pub headers: Vec<(&'static str, String)>,
-}
-
-impl ApiErr {
-    pub(crate) fn new(status: u16, code: &'static str, summary: impl Into<String>) -> Self {
-        ApiErr {
-            status,
-            code,
-            summary: summary.into(),
-            causes: Vec::new(),
-            headers: Vec::new(),
-        }
-    }
-
-    pub(crate) fn not_found(what: &str) -> Self {
-        ApiErr::new(
-            404,
-            "E0000007",
-            format!("Not found: Resource not found: {what} (User)"),
-        )
-    }
-
-    pub(crate) fn validation(cause: impl Into<String>) -> Self {
-        let mut e = ApiErr::new(400, "E0000001", "Api validation failed: request");
-        e.causes.push(cause.into());
-        e
-    }
-
-    pub(crate) fn body(&self, request_id: &str) -> Value {
-        json!({
-            "errorCode": self.code,
-            "errorSummary": self.summary,
-            "errorLink": self.code,
-            "errorId": format!("oae{request_id}"),
-            "errorCauses": self.causes.iter().map(|c| json!({"errorSummary": c})).collect::<Vec<_>>(),
-        })
-    }
-}
-
-pub(crate) type ApiResult = Result<(u16, Value), ApiErr>;
-
-/// RFC 3339 with milliseconds, in UTC, as Okta writes timestamps.
-pub(crate) fn rfc3339(t: SystemTime) -> String {
-    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs();
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = if month <= 2 { y + 1 } else { y };
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60,
-        d.subsec_millis()
-    )
-}
 
 #[derive(Debug, Clone)]
 pub(crate) struct MockUser {
@@ -124,38 +53,18 @@ pub(crate) struct MockRole {
 /// An OAuth access token the mock token endpoint issued.
 #[derive(Debug, Clone)]
 pub(crate) struct IssuedToken {
-    pub client_id: String,
     pub scopes: Vec<String>,
     pub expires_at: SystemTime,
     /// The JWK thumbprint a DPoP-bound token is bound to.
     pub jkt: Option<String>,
 }
 
-/// A recorded request, as [`OktaOrg::requests`](super::OktaOrg::requests) shows it.
+/// A registered service app.
 #[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct OktaRecordedRequest {
-    /// The method.
-    pub method: String,
-    /// The path, e.g. `/api/v1/users`.
-    pub path: String,
-    /// The query string, if any.
-    pub query: Option<String>,
-    /// The headers, names lower-cased; `authorization` and `dpop` values shown only by
-    /// scheme (`SSWS [redacted]`).
-    pub headers: Vec<(String, String)>,
-    /// The body as text.
-    pub body: String,
-}
-
-impl OktaRecordedRequest {
-    /// The first value of header `name` (lower-case).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
+pub(crate) struct ServiceClient {
+    pub jwk: Value,
+    pub scopes: Vec<String>,
+    pub require_dpop: bool,
 }
 
 #[derive(Debug)]
@@ -164,6 +73,8 @@ pub(crate) struct RateWindow {
     pub window: Duration,
     pub remaining: u32,
     pub reset_at: SystemTime,
+    /// Whether a request beyond the budget is refused (429) or only counted.
+    pub enforced: bool,
 }
 
 #[derive(Debug, Default)]
@@ -175,16 +86,15 @@ pub(crate) struct State {
     pub members: BTreeSet<(String, String)>,
     pub roles: BTreeMap<String, MockRole>,
     pub counter: u64,
-    pub requests: Vec<OktaRecordedRequest>,
-    pub request_count: u64,
-    pub record_requests: bool,
     pub rate: Option<RateWindow>,
     pub rate_limited: u64,
-    pub tokens: HashMap<String, IssuedToken>,
-    pub clients: HashMap<String, super::token::ServiceClient>,
-    pub seen_jti: HashSet<String>,
+    pub tokens: Bounded<String, IssuedToken>,
+    pub tokens_issued: usize,
+    pub tokens_issued_to: HashMap<String, usize>,
+    pub clients: HashMap<String, ServiceClient>,
+    pub seen_jti: Bounded<String, ()>,
     pub dpop_nonce: Option<String>,
-    pub seen_dpop_jti: HashSet<String>,
+    pub seen_dpop_jti: Bounded<String, ()>,
 }
 
 const STANDARD_ROLES: &[&str] = &[
@@ -203,6 +113,15 @@ const STANDARD_ROLES: &[&str] = &[
 ];
 
 impl State {
+    /// The URL as the client addressed it: the org's own base (not the `Host` header, which
+    /// a proxy may change) plus the path and query.
+    pub(crate) fn public_url(&self, req: &Request) -> Url {
+        let mut url = Url::parse(&self.base).unwrap_or_else(|_| req.url.clone());
+        url.set_path(req.url.path());
+        url.set_query(req.url.query());
+        url
+    }
+
     pub(crate) fn next_id(&mut self, prefix: &str) -> String {
         self.counter += 1;
         format!("{prefix}{:017}", self.counter)
@@ -580,17 +499,5 @@ fn activation(base: &str, id: &str, send_email: bool) -> Value {
             "activationUrl": format!("{base}/welcome/mock-activation-{id}"),
             "activationToken": format!("mock-activation-{id}"),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rfc3339_formats_utc() {
-        let t = UNIX_EPOCH + Duration::from_millis(1_709_251_200_123); // 2024-03-01
-        assert_eq!(rfc3339(t), "2024-03-01T00:00:00.123Z");
-        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
     }
 }

@@ -4,23 +4,15 @@
 
 use std::time::{Duration, SystemTime};
 
+use crate::mock::serve::{Answer, Request};
 use serde_json::{Value, json};
-use wiremock::{Request, ResponseTemplate};
 
-use super::super::oauth::{GrantForm, oauth_error};
-use super::routes::Principal;
-use super::state::{ApiErr, IssuedToken, State};
+use super::error::ApiErr;
+use super::state::{IssuedToken, State};
 use crate::auth::jose::{b64, epoch, jwk_thumbprint, random_id, verify_jws};
+use crate::mock::oauth::{GrantForm, oauth_error};
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-
-/// A registered service app.
-#[derive(Debug, Clone)]
-pub(crate) struct ServiceClient {
-    pub jwk: Value,
-    pub scopes: Vec<String>,
-    pub require_dpop: bool,
-}
 
 fn claim_u64(claims: &Value, name: &str) -> Option<u64> {
     claims.get(name).and_then(Value::as_u64)
@@ -68,7 +60,7 @@ pub(crate) fn check_proof(
         return Err("iat is too far from now".into());
     }
     let jti = claims.get("jti").and_then(Value::as_str).ok_or("no jti")?;
-    if !st.seen_dpop_jti.insert(jti.to_owned()) {
+    if !st.seen_dpop_jti.insert(jti.to_owned(), ()) {
         return Err("jti was used before".into());
     }
     if let Some(token) = access_token {
@@ -86,12 +78,7 @@ pub(crate) fn check_proof(
     Ok(jwk_thumbprint(&jwk))
 }
 
-pub(crate) fn handle(
-    st: &mut State,
-    req: &Request,
-    now: SystemTime,
-    _request_id: &str,
-) -> ResponseTemplate {
+pub(crate) fn handle(st: &mut State, req: &Request, now: SystemTime) -> Answer {
     if req.method.as_str() != "POST" {
         return oauth_error(405, "invalid_request", "use POST");
     }
@@ -183,7 +170,7 @@ pub(crate) fn handle(
     let Some(jti) = claims.get("jti").and_then(Value::as_str) else {
         return oauth_error(401, "invalid_client", "The client_assertion has no jti.");
     };
-    if !st.seen_jti.insert(jti.to_owned()) {
+    if !st.seen_jti.insert(jti.to_owned(), ()) {
         return oauth_error(
             401,
             "invalid_client",
@@ -215,14 +202,7 @@ pub(crate) fn handle(
             return oauth_error(400, "invalid_dpop_proof", "DPoP proof is missing");
         }
         None => None,
-        Some(proof) => match check_proof(
-            st,
-            proof,
-            "POST",
-            &super::routes::public_url(st, req),
-            None,
-            now,
-        ) {
+        Some(proof) => match check_proof(st, proof, "POST", &st.public_url(req), None, now) {
             Ok(jkt) => Some(jkt),
             Err(why) if why == "use_dpop_nonce" => {
                 let nonce = st.dpop_nonce.clone().unwrap_or_default();
@@ -238,16 +218,18 @@ pub(crate) fn handle(
     };
     let token = format!("mock-at-{}", random_id().unwrap_or_default());
     let token_type = if jkt.is_some() { "DPoP" } else { "Bearer" };
+    st.tokens_issued = st.tokens_issued.saturating_add(1);
+    let to_client = st.tokens_issued_to.entry(client_id.clone()).or_default();
+    *to_client = to_client.saturating_add(1);
     st.tokens.insert(
         token.clone(),
         IssuedToken {
-            client_id,
             scopes: scopes.clone(),
             expires_at: now + Duration::from_secs(3600),
             jkt,
         },
     );
-    ResponseTemplate::new(200)
+    Answer::new(200)
         .insert_header("cache-control", "no-store")
         .set_body_json(json!({
             "token_type": token_type,
@@ -257,8 +239,26 @@ pub(crate) fn handle(
         }))
 }
 
+/// Who is calling: an API token (all permissions) or an OAuth token with scopes.
+pub(crate) enum Principal {
+    ApiToken,
+    OAuth(Vec<String>),
+}
+
 fn invalid_token() -> ApiErr {
     ApiErr::new(401, "E0000011", "Invalid token provided")
+}
+
+/// Splits an `Authorization` value into scheme and credential. `SSWS` may be followed by
+/// the token without a space, as Okta's Python SDK sends it and Okta accepts it.
+fn split_credentials(header: &str) -> Option<(&str, &str)> {
+    let header = header.trim();
+    if let Some(token) = header.strip_prefix("SSWS") {
+        let token = token.trim_start();
+        return (!token.is_empty()).then_some(("SSWS", token));
+    }
+    let (scheme, credential) = header.split_once(' ')?;
+    Some((scheme, credential.trim()))
 }
 
 /// Who sent a management API request, from its `Authorization` (and `DPoP`) header.
@@ -272,7 +272,7 @@ pub(crate) fn authenticate(
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(invalid_token)?;
-    let (scheme, credential) = header.split_once(' ').ok_or_else(invalid_token)?;
+    let (scheme, credential) = split_credentials(header).ok_or_else(invalid_token)?;
     match scheme {
         "SSWS" if st.api_tokens.contains(credential) => Ok(Principal::ApiToken),
         "Bearer" | "DPoP" => {
@@ -293,7 +293,7 @@ pub(crate) fn authenticate(
                         .and_then(|v| v.to_str().ok())
                         .ok_or_else(invalid_token)?;
                     let method = req.method.as_str().to_owned();
-                    let url = super::routes::public_url(st, req);
+                    let url = st.public_url(req);
                     match check_proof(st, proof, &method, &url, Some(credential), now) {
                         Ok(thumbprint) if &thumbprint == jkt => Ok(Principal::OAuth(issued.scopes)),
                         Ok(_) => Err(invalid_token()),
@@ -312,5 +312,27 @@ pub(crate) fn authenticate(
             }
         }
         _ => Err(invalid_token()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_credentials;
+
+    #[test]
+    fn authorization_values_split_as_okta_reads_them() {
+        let cases = [
+            ("SSWS 00abc", Some(("SSWS", "00abc"))),
+            ("SSWS00abc", Some(("SSWS", "00abc"))),
+            ("SSWS   00abc ", Some(("SSWS", "00abc"))),
+            ("SSWS", None),
+            ("Bearer tok", Some(("Bearer", "tok"))),
+            ("DPoP tok", Some(("DPoP", "tok"))),
+            ("Bearertok", None),
+            ("", None),
+        ];
+        for (header, want) in cases {
+            assert_eq!(split_credentials(header), want, "{header:?}");
+        }
     }
 }

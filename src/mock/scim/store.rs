@@ -1,13 +1,15 @@
 //! The mock SCIM server's state: resources as JSON, in creation order.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
-use base64::Engine;
 use serde_json::{Map, Value, json};
 
-use super::{Config, Failure, ScimRecordedRequest};
-use crate::scim::{AttrPath, schema};
+use super::answer::{Failure, Reply};
+use super::config::Config;
+use super::input::{self, Rules};
+use crate::mock::util::rfc3339;
+use crate::scim::schema;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -56,11 +58,12 @@ impl Store {
     pub(crate) fn get(&self, id: &str) -> Option<&Value> {
         self.ids.get(id).and_then(|seq| self.rows.get(seq))
     }
-    pub(crate) fn all(&self) -> Vec<Value> {
-        self.rows.values().cloned().collect()
-    }
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Value> {
         self.rows.values()
+    }
+    /// Resources with their creation sequence number (shared by every resource type).
+    pub(crate) fn iter_seq(&self) -> impl Iterator<Item = (u64, &Value)> {
+        self.rows.iter().map(|(seq, v)| (*seq, v))
     }
     pub(crate) fn len(&self) -> usize {
         self.rows.len()
@@ -76,39 +79,12 @@ pub(crate) struct State {
     groups: Store,
     seq: u64,
     version: u64,
-    pub(crate) requests: Vec<ScimRecordedRequest>,
-    pub(crate) request_count: usize,
 }
 
 pub(crate) fn version_of(v: &Value) -> &str {
     v.pointer("/meta/version")
         .and_then(Value::as_str)
         .unwrap_or("")
-}
-
-fn now() -> String {
-    let d = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = d.as_secs();
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        d.subsec_millis()
-    )
 }
 
 fn new_id() -> String {
@@ -121,13 +97,6 @@ fn new_id() -> String {
         &hex[16..20],
         &hex[20..]
     )
-}
-
-fn normalise_bools(map: &mut Map<String, Value>) {
-    if let Some(Value::String(s)) = map.get("active") {
-        let b = s.eq_ignore_ascii_case("true");
-        map.insert("active".into(), Value::Bool(b));
-    }
 }
 
 impl State {
@@ -145,27 +114,38 @@ impl State {
         }
     }
 
+    /// The resource with this id, whatever its type.
+    pub(crate) fn find_any(&self, id: &str) -> Option<(Kind, &Value)> {
+        self.users
+            .get(id)
+            .map(|v| (Kind::User, v))
+            .or_else(|| self.groups.get(id).map(|v| (Kind::Group, v)))
+    }
+
     fn next_version(&mut self) -> String {
         self.version += 1;
         format!("W/\"{}\"", self.version)
     }
 
-    /// Checks a resource body for what the server requires; returns the normalised object.
+    /// Checks a resource body for what the server requires; returns it canonical (RFC 7643:
+    /// names in schema case, read-only values dropped, unassigned values gone).
     fn validate(
         &self,
+        config: &Config,
         kind: Kind,
         body: Value,
         own_id: Option<&str>,
     ) -> Result<Map<String, Value>, Failure> {
-        let Value::Object(mut map) = body else {
+        let Value::Object(map) = body else {
             return Err(Failure::bad(
                 "invalidSyntax",
                 "a resource must be a JSON object",
             ));
         };
         let schemas_ok = map
-            .get("schemas")
-            .and_then(Value::as_array)
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("schemas"))
+            .and_then(|(_, v)| v.as_array())
             .is_some_and(|s| {
                 s.iter().any(|s| {
                     s.as_str()
@@ -178,17 +158,37 @@ impl State {
                 format!("schemas must list {}", kind.schema()),
             ));
         }
-        map.remove("meta");
-        map.remove("id");
-        normalise_bools(&mut map);
+        let rules = Rules {
+            strict: config.strict_requests,
+        };
+        let map = input::resource(kind, map, rules)?;
+        self.check_resource(config, kind, &map, own_id)?;
+        Ok(map)
+    }
+
+    /// The rules a canonical resource must meet: required attributes, unique `userName`,
+    /// and (when the server is built to) members that exist.
+    pub(crate) fn check_resource(
+        &self,
+        config: &Config,
+        kind: Kind,
+        map: &Map<String, Value>,
+        own_id: Option<&str>,
+    ) -> Result<(), Failure> {
+        for attr in kind.core().attributes.iter().filter(|a| a.required) {
+            let present = map
+                .get(attr.name)
+                .is_some_and(|v| v.as_str().is_none_or(|s| !s.trim().is_empty()));
+            if !present {
+                return Err(Failure::bad(
+                    "invalidValue",
+                    format!("{} is required", attr.name),
+                ));
+            }
+        }
         match kind {
             Kind::User => {
-                map.remove("groups");
-                let user_name = map
-                    .get("userName")
-                    .and_then(Value::as_str)
-                    .filter(|u| !u.trim().is_empty())
-                    .ok_or_else(|| Failure::bad("invalidValue", "userName is required"))?;
+                let user_name = map.get("userName").and_then(Value::as_str).unwrap_or("");
                 if let Some(holder) = self.users.user_names.get(&user_name.to_lowercase())
                     && Some(holder.as_str()) != own_id
                 {
@@ -200,17 +200,12 @@ impl State {
                 }
             }
             Kind::Group => {
-                if map
-                    .get("displayName")
-                    .and_then(Value::as_str)
-                    .is_none_or(|d| d.trim().is_empty())
+                if config.require_existing_members
+                    && let Some(Value::Array(members)) = map.get("members")
                 {
-                    return Err(Failure::bad("invalidValue", "displayName is required"));
-                }
-                if let Some(Value::Array(members)) = map.get("members") {
                     for m in members {
                         let id = m.get("value").and_then(Value::as_str).unwrap_or("");
-                        if self.users.get(id).is_none() && self.groups.get(id).is_none() {
+                        if self.find_any(id).is_none() {
                             return Err(Failure::bad(
                                 "invalidValue",
                                 format!("member {id:?} does not exist"),
@@ -220,7 +215,7 @@ impl State {
                 }
             }
         }
-        Ok(map)
+        Ok(())
     }
 
     pub(crate) fn insert(
@@ -229,22 +224,24 @@ impl State {
         kind: Kind,
         body: Value,
     ) -> Result<String, Failure> {
-        let mut map = self.validate(kind, body, None)?;
+        let mut map = self.validate(config, kind, body, None)?;
         let id = new_id();
-        let created = now();
+        let created = rfc3339(SystemTime::now());
         let version = self.next_version();
         map.insert("id".into(), Value::String(id.clone()));
-        map.insert(
-            "meta".into(),
-            json!({
-                "resourceType": kind.name(),
-                "created": created,
-                "lastModified": created,
-                "location": format!("{}/{}/{id}", config.base_url, kind.endpoint()),
-                "version": version,
-            }),
-        );
-        self.fill_member_types(&mut map);
+        let mut meta = json!({
+            "resourceType": kind.name(),
+            "created": created,
+            "lastModified": created,
+            "location": format!("{}/{}/{id}", config.base_url, kind.endpoint()),
+        });
+        // RFC 7643 §3.1: meta.version is the ETag; without ETags there is none.
+        if config.etags
+            && let Value::Object(m) = &mut meta
+        {
+            m.insert("version".into(), Value::String(version));
+        }
+        map.insert("meta".into(), meta);
         let user_name = map
             .get("userName")
             .and_then(Value::as_str)
@@ -262,58 +259,44 @@ impl State {
         Ok(id)
     }
 
-    fn fill_member_types(&self, map: &mut Map<String, Value>) {
-        if let Some(Value::Array(members)) = map.get_mut("members") {
-            for m in members.iter_mut() {
-                let id = m
-                    .get("value")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned();
-                if let Value::Object(o) = m {
-                    if !o.contains_key("type") {
-                        let t = if self.users.get(&id).is_some() {
-                            "User"
-                        } else {
-                            "Group"
-                        };
-                        o.insert("type".into(), Value::String(t.into()));
-                    }
-                    if !o.contains_key("display") {
-                        let display = self
-                            .users
-                            .get(&id)
-                            .and_then(|u| u.get("displayName").or_else(|| u.get("userName")))
-                            .or_else(|| self.groups.get(&id).and_then(|g| g.get("displayName")))
-                            .cloned();
-                        if let Some(d) = display {
-                            o.insert("display".into(), d);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     /// Replaces a stored resource with `body`, keeping id and created; bumps the version.
+    /// Answers the resource as [`render`](Self::render) shows it with `query`.
     pub(crate) fn update(
         &mut self,
-        _config: &Config,
+        config: &Config,
         kind: Kind,
         id: &str,
         current: &Value,
         body: Value,
-    ) -> Result<super::Reply, Failure> {
-        let mut map = self.validate(kind, body, Some(id))?;
+        query: &HashMap<String, String>,
+    ) -> Result<Reply, Failure> {
+        let map = self.validate(config, kind, body, Some(id))?;
+        let value = self.store_version(kind, id, current, map)?;
+        Ok(self.reply(kind, &value, 200, query))
+    }
+
+    /// Stores `map` as the new state of resource `id`: meta kept, lastModified and version
+    /// bumped; the userName index follows.
+    pub(crate) fn store_version(
+        &mut self,
+        kind: Kind,
+        id: &str,
+        current: &Value,
+        mut map: Map<String, Value>,
+    ) -> Result<Value, Failure> {
         let version = self.next_version();
         let mut meta = current.get("meta").cloned().unwrap_or_else(|| json!({}));
         if let Value::Object(m) = &mut meta {
-            m.insert("lastModified".into(), Value::String(now()));
-            m.insert("version".into(), Value::String(version.clone()));
+            m.insert(
+                "lastModified".into(),
+                Value::String(rfc3339(SystemTime::now())),
+            );
+            if m.contains_key("version") {
+                m.insert("version".into(), Value::String(version));
+            }
         }
         map.insert("id".into(), Value::String(id.to_owned()));
         map.insert("meta".into(), meta);
-        self.fill_member_types(&mut map);
         let new_name = map
             .get("userName")
             .and_then(Value::as_str)
@@ -339,18 +322,33 @@ impl State {
                 store.user_names.insert(n, id.to_owned());
             }
         }
-        let location = value
+        Ok(value)
+    }
+
+    /// A reply carrying one resource: its version as ETag and its location as
+    /// `Content-Location` (RFC 7643 §3.1), and `Location` too on a 201.
+    pub(crate) fn reply(
+        &self,
+        kind: Kind,
+        stored: &Value,
+        status: u16,
+        query: &HashMap<String, String>,
+    ) -> Reply {
+        let location = stored
             .pointer("/meta/location")
             .and_then(Value::as_str)
             .map(str::to_owned);
-        Ok(super::Reply {
-            status: 200,
-            body: Some(self.render(kind, &value, &HashMap::new())),
-            etag: Some(version),
-            location,
-        })
+        Reply {
+            status,
+            body: Some(self.render(kind, stored, query)),
+            etag: Some(version_of(stored).to_owned()),
+            location: location.clone().filter(|_| status == 201),
+            content_location: location,
+        }
     }
 
+    /// Deletes a resource; its memberships go too (each group that loses a member gets a
+    /// new version).
     pub(crate) fn remove(&mut self, kind: Kind, id: &str) {
         let store = self.store_mut(kind);
         if let Some(seq) = store.ids.remove(id)
@@ -359,163 +357,27 @@ impl State {
         {
             store.user_names.remove(&u.to_lowercase());
         }
-        // Memberships of the removed resource go too.
-        for group in self.groups.rows.values_mut() {
-            if let Some(Value::Array(members)) = group.get_mut("members") {
+        let holding: Vec<(String, Value)> = self
+            .groups
+            .iter()
+            .filter(|g| {
+                g.get("members").and_then(Value::as_array).is_some_and(|m| {
+                    m.iter()
+                        .any(|m| m.get("value").and_then(Value::as_str) == Some(id))
+                })
+            })
+            .filter_map(|g| Some((g.get("id")?.as_str()?.to_owned(), g.clone())))
+            .collect();
+        for (group_id, group) in holding {
+            let Value::Object(mut map) = group.clone() else {
+                continue;
+            };
+            if let Some(Value::Array(members)) = map.get_mut("members") {
                 members.retain(|m| m.get("value").and_then(Value::as_str) != Some(id));
             }
+            input::tidy(Kind::Group, &mut map);
+            // The group exists: storing its new version cannot fail.
+            let _ = self.store_version(Kind::Group, &group_id, &group, map);
         }
-    }
-
-    /// The resource as the server returns it: no password, `groups` computed for users,
-    /// `attributes` / `excludedAttributes` applied.
-    pub(crate) fn render(
-        &self,
-        kind: Kind,
-        stored: &Value,
-        query: &HashMap<String, String>,
-    ) -> Value {
-        let mut value = stored.clone();
-        if let Value::Object(map) = &mut value {
-            map.remove("password");
-            if kind == Kind::User && !self.groups.rows.is_empty() {
-                let id = map
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned();
-                let groups: Vec<Value> = self
-                    .groups
-                    .rows
-                    .values()
-                    .filter(|g| {
-                        g.get("members").and_then(Value::as_array).is_some_and(|m| {
-                            m.iter()
-                                .any(|m| m.get("value").and_then(Value::as_str) == Some(&id))
-                        })
-                    })
-                    .map(|g| {
-                        json!({
-                            "value": g.get("id"),
-                            "display": g.get("displayName"),
-                            "$ref": g.pointer("/meta/location"),
-                            "type": "direct",
-                        })
-                    })
-                    .collect();
-                if !groups.is_empty() {
-                    map.insert("groups".into(), Value::Array(groups));
-                }
-            }
-            project(map, query);
-        }
-        value
-    }
-}
-
-const ALWAYS: &[&str] = &["id", "schemas", "meta"];
-
-fn split_list(text: Option<&String>) -> Vec<AttrPath> {
-    text.map(|t| {
-        t.split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(AttrPath::new)
-            .collect()
-    })
-    .unwrap_or_default()
-}
-
-fn matches_key(key: &str, path: &AttrPath) -> bool {
-    match &path.urn {
-        Some(urn) => key.eq_ignore_ascii_case(urn) || key.eq_ignore_ascii_case(&path.name),
-        None => key.eq_ignore_ascii_case(&path.name),
-    }
-}
-
-fn project(map: &mut Map<String, Value>, query: &HashMap<String, String>) {
-    let wanted = split_list(query.get("attributes"));
-    let excluded = split_list(query.get("excludedattributes"));
-    if !wanted.is_empty() {
-        map.retain(|k, _| ALWAYS.contains(&k.as_str()) || wanted.iter().any(|p| matches_key(k, p)));
-    }
-    for p in excluded {
-        if p.urn.is_none()
-            && p.sub.is_none()
-            && !ALWAYS.iter().any(|a| p.name.eq_ignore_ascii_case(a))
-        {
-            map.retain(|k, _| !k.eq_ignore_ascii_case(&p.name));
-        }
-    }
-}
-
-pub(crate) fn sort_key(v: &Value, path: &AttrPath) -> String {
-    let found = v.as_object().and_then(|o| {
-        let base = match &path.urn {
-            Some(urn) => o
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(urn))
-                .map(|(_, v)| v)
-                .and_then(Value::as_object)
-                .unwrap_or(o),
-            None => o,
-        };
-        let attr = base
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(&path.name))
-            .map(|(_, v)| v)?;
-        match &path.sub {
-            Some(sub) => attr
-                .as_object()?
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(sub))
-                .map(|(_, v)| v),
-            None => Some(attr),
-        }
-    });
-    match found {
-        Some(Value::String(s)) => s.to_lowercase(),
-        Some(other) => other.to_string(),
-        None => String::from("\u{10FFFF}"),
-    }
-}
-
-pub(crate) fn encode_cursor(index: u64) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("at:{index}"))
-}
-
-pub(crate) fn decode_cursor(cursor: &str) -> Option<u64> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()?;
-    String::from_utf8(bytes)
-        .ok()?
-        .strip_prefix("at:")?
-        .parse()
-        .ok()
-        .filter(|i| *i >= 1)
-}
-
-pub(crate) fn substitute_bulk_ids(
-    value: &mut Value,
-    ids: &HashMap<String, String>,
-    unresolved: &mut Option<String>,
-) {
-    match value {
-        Value::String(s) => {
-            if let Some(reference) = s.strip_prefix("bulkId:") {
-                match ids.get(reference) {
-                    Some(id) => *s = id.clone(),
-                    None => *unresolved = Some(reference.to_owned()),
-                }
-            }
-        }
-        Value::Array(items) => items
-            .iter_mut()
-            .for_each(|v| substitute_bulk_ids(v, ids, unresolved)),
-        Value::Object(map) => map
-            .values_mut()
-            .for_each(|v| substitute_bulk_ids(v, ids, unresolved)),
-        _ => {}
     }
 }
