@@ -86,6 +86,8 @@ enum Call {
     TokenBasic,
     /// `ClientCredentials::token()` with the secret in the form body.
     TokenBody,
+    /// `ClientCredentials::token()` with a Basic header and DPoP on.
+    TokenDpop,
     /// `scim.users().get("u1")`.
     ScimGet,
     /// `scim.users().create(alice with a password)`.
@@ -224,7 +226,7 @@ fn okta_client(uri: &str, transport: Transport) -> scimkit::Result<OktaClient> {
 async fn call(call: Call, uri: String, clock: ManualClock) -> scimkit::Result<String> {
     let transport = transport(&clock);
     match call {
-        Call::TokenBasic | Call::TokenBody => {
+        Call::TokenBasic | Call::TokenBody | Call::TokenDpop => {
             let auth = match call {
                 Call::TokenBody => ClientAuth::RequestBody,
                 _ => ClientAuth::BasicHeader,
@@ -235,6 +237,7 @@ async fn call(call: Call, uri: String, clock: ManualClock) -> scimkit::Result<St
                 .client_secret(CLIENT_SECRET.to_string())
                 .client_auth(auth)
                 .scope("scim")
+                .dpop(matches!(call, Call::TokenDpop))
                 .transport(transport)
                 .build()?;
             let issued = clock.now();
@@ -1125,6 +1128,59 @@ fn token_cases() -> Vec<Case> {
             ],
             err!(Error::OAuth(e) if e.error == "invalid_grant"),
             1,
+        ),
+        case(
+            "DPoP: a DPoP token",
+            Call::TokenDpop,
+            vec![Reply::json(200, token_body(json!(ISSUED), json!("DPoP"), json!(600))).into()],
+            Expect::Ok("DPoP 600s"),
+            1,
+        )
+        .seen("the request carries a DPoP proof", |r| {
+            r[0].header("dpop").is_some()
+        }),
+        case(
+            "DPoP: use_dpop_nonce forever: two fresh proofs, then the error",
+            Call::TokenDpop,
+            vec![
+                Reply::json(400, json!({"error": "use_dpop_nonce"}))
+                    .header("DPoP-Nonce", "n-1")
+                    .into(),
+            ],
+            err!(Error::OAuth(e) if e.error == "use_dpop_nonce"),
+            3,
+        )
+        .seen("every attempt carries a new proof", |r| {
+            let proofs: std::collections::HashSet<_> =
+                r.iter().filter_map(|q| q.header("dpop")).collect();
+            proofs.len() == 3
+        }),
+        case(
+            "DPoP: a 60 KB DPoP-Nonce is not taken",
+            Call::TokenDpop,
+            vec![
+                Reply::json(400, json!({"error": "use_dpop_nonce"}))
+                    .header("DPoP-Nonce", "n".repeat(60_000))
+                    .into(),
+            ],
+            err!(Error::OAuth(e) if e.error == "use_dpop_nonce"),
+            3,
+        )
+        .seen("no proof grew to hold it", |r| {
+            r.iter()
+                .all(|q| q.header("dpop").is_some_and(|p| p.len() < 4096))
+        }),
+        case(
+            "DPoP: a DPoP-Nonce that is not UTF-8 is not taken",
+            Call::TokenDpop,
+            vec![
+                Reply::json(400, json!({"error": "use_dpop_nonce"}))
+                    .header("DPoP-Nonce", b"\xff\xfe".as_slice())
+                    .into(),
+                Reply::json(200, token_body(json!(ISSUED), json!("DPoP"), json!(60))).into(),
+            ],
+            Expect::Ok("DPoP 60s"),
+            2,
         ),
         case(
             "refused connection (body client auth)",
