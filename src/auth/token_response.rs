@@ -18,7 +18,7 @@ pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 /// A token endpoint's successful answer.
 pub(crate) struct TokenResponse {
     pub(crate) access_token: SecretString,
-    /// As sent (RFC 6749 §5.1: required).
+    /// As sent (RFC 6749 §5.1: required), scrubbed of the secrets the request carried.
     pub(crate) token_type: String,
     /// `expires_in`, capped at [`MAX_TOKEN_LIFETIME`]; `None` when not sent.
     pub(crate) expires_in: Option<Duration>,
@@ -37,7 +37,11 @@ impl TokenResponse {
         {
             return Err(err);
         }
-        Self::from_map(&body).map_err(|message| response.decode_error(message))
+        let mut token = Self::from_map(&body).map_err(|message| response.decode_error(message))?;
+        // An unusable `token_type` is quoted in `Error::UnsupportedTokenType`: a hostile
+        // server may have put the client's credentials there.
+        token.token_type = response.redactor().scrub(&token.token_type);
+        Ok(token)
     }
 
     /// The fields of a token response; the error says what is wrong without quoting values.

@@ -119,9 +119,11 @@ impl Response {
     }
 
     /// The provider's request id: `X-Okta-Request-Id`, `X-Request-Id`, `Request-Id` or
-    /// `X-MS-Request-Id` (visible ASCII, at most 128 characters).
+    /// `X-MS-Request-Id` (visible ASCII, at most 128 characters), scrubbed of the secrets the
+    /// request carried: a hostile server may echo a token in it, and it is shown in every
+    /// error and span.
     pub fn request_id(&self) -> Option<String> {
-        request_id(&self.headers)
+        request_id(&self.headers).map(|id| self.redactor().scrub(&id))
     }
 
     /// Whether the `Content-Type` is JSON (`application/json` or any `application/*+json`).
@@ -221,13 +223,14 @@ impl Response {
             return Error::NotModified;
         }
         if self.status.is_redirection() {
+            // The server chose the Location, path included: it may echo a secret there.
             return Error::Redirect {
                 status: self.status,
                 url: display_url(&self.url),
                 location: self
                     .header_str("location")
                     .and_then(|l| Url::parse(l).ok().or_else(|| self.url.join(l).ok()))
-                    .map(|l| display_url(&l)),
+                    .map(|l| self.redactor().scrub(&display_url(&l))),
             };
         }
         if let Some(err) = shape.and_then(|shape| shape(&self)) {
