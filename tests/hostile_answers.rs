@@ -10,9 +10,9 @@
 //! reset is seen once (`OutcomeUnknown { idempotent: false }`), a GET answered by a reset and
 //! then a 200 succeeds after two.
 //!
-//! Two more tables, at the end, wait for other branches and are `#[ignore]`d until they
-//! land: `pending_paginator_branch` (cycles and lying paging fields) and
-//! `pending_redactor_branch` (secrets from the request body echoed back).
+//! The paging table (cycles and lying paging fields) is at the end; so is
+//! `pending_redactor_branch` (secrets from the request body echoed back), `#[ignore]`d until
+//! the full redactor lands.
 
 #[path = "support/hostile.rs"]
 mod hostile;
@@ -1500,7 +1500,7 @@ fn okta_cases() -> Vec<Case> {
                 let next = format!("{decoy}/api/v1/users?after=u2");
                 Arc::new(move |_, _| okta_page(&["u1", "u2"], Some(&next)).into())
             }),
-            expect: err!(Error::Config(_)),
+            expect: err!(Error::Decode { .. }),
             requests: 1,
             seen: None,
         },
@@ -1529,7 +1529,7 @@ fn okta_cases() -> Vec<Case> {
                 let next = format!("{decoy}/api/v1/users?after=u2");
                 Arc::new(move |_, _| okta_page(&["u1", "u2"], Some(&next)).into())
             }),
-            expect: err!(Error::Config(_)),
+            expect: err!(Error::Decode { .. }),
             requests: 1,
             seen: None,
         },
@@ -1583,12 +1583,10 @@ fn the_tables_hold_at_least_80_cases() {
 // the branch that owns the fix promises. The lead runs them after each merge:
 // `cargo test --test hostile_answers -- --ignored`, then moves them into the tables above.
 
-/// Paging cases: fixed by the paginator branch (one generic paginator that ends on cycles
-/// of any length and on pages that bring nothing new). Today's streams page forever on
-/// these, which the table reports as "hung".
-fn paginator_branch_cases() -> Vec<Case> {
+/// Paging cases: the one paginator ends on cycles of any length and on pages that bring
+/// nothing new; a stream that paged forever would show here as "hung".
+fn paging_cases() -> Vec<Case> {
     vec![
-        // fixed by the paginator branch
         routed(
             "SCIM stream: totalResults lies (1000) and startIndex is ignored",
             Call::ScimStream,
@@ -1596,7 +1594,6 @@ fn paginator_branch_cases() -> Vec<Case> {
             Expect::Ok("u1,u2 (2 pages)"),
             2,
         ),
-        // fixed by the paginator branch
         routed(
             "SCIM stream: cursor cycle A→B→A",
             Call::ScimCursorStream,
@@ -1607,7 +1604,6 @@ fn paginator_branch_cases() -> Vec<Case> {
             Expect::Ok("a1,a2,b1,b2 (2 pages)"),
             2,
         ),
-        // fixed by the paginator branch
         routed(
             "SCIM stream: the same page under ever new cursors",
             Call::ScimCursorStream,
@@ -1615,7 +1611,6 @@ fn paginator_branch_cases() -> Vec<Case> {
             Expect::Ok("u1,u2 (2 pages)"),
             2,
         ),
-        // fixed by the paginator branch
         routed(
             "Okta stream: Link cycle A→B→A",
             Call::OktaStream,
@@ -1627,7 +1622,6 @@ fn paginator_branch_cases() -> Vec<Case> {
             Expect::Ok("u1,u2,u3,u4,u5,u6 (3 pages, cursor None)"),
             3,
         ),
-        // fixed by the paginator branch
         routed(
             "Okta stream: `after` ignored, the same users under ever new links",
             Call::OktaStream,
@@ -1641,10 +1635,7 @@ fn paginator_branch_cases() -> Vec<Case> {
             Expect::Ok("u1,u2 (2 pages, cursor None)"),
             2,
         ),
-        // NOT fixed on the paginator branch yet (as of 9426fb0): `fetch_page` in
-        // src/okta/paging.rs (that branch's file) puts the server's next link, path included,
-        // in `Error::Config` without the response's redactor. The fix belongs there:
-        // `response.redactor().scrub(&display_url(next))`, or only the origin.
+        // The refusal shows only the link's origin: its path is the server's text.
         Case {
             name: "Okta list: next link to another origin echoing the token in its path",
             call: Call::OktaList,
@@ -1652,7 +1643,7 @@ fn paginator_branch_cases() -> Vec<Case> {
                 let next = format!("{decoy}/steal/{{{{CRED}}}}?after=u2");
                 Arc::new(move |_, _| okta_page(&["u1", "u2"], Some(&next)).into())
             }),
-            expect: err!(Error::Config(_)),
+            expect: err!(Error::Decode { .. }),
             requests: 1,
             seen: None,
         },
@@ -1718,9 +1709,8 @@ fn redactor_branch_cases() -> Vec<Case> {
 }
 
 #[tokio::test]
-#[ignore = "fixed by the paginator branch: run after the merge (cargo test --test hostile_answers -- --ignored)"]
-async fn pending_paginator_branch() {
-    run_table("paginator", paginator_branch_cases()).await;
+async fn paging_answers() {
+    run_table("paging", paging_cases()).await;
 }
 
 #[tokio::test]

@@ -247,9 +247,11 @@ pub(crate) async fn fetch_page<T: DeserializeOwned>(
     if let Some(next) = &next
         && next.origin() != client.org_url().origin()
     {
-        return Err(Error::config(format!(
-            "refusing to follow a next-page link to another origin: {}",
-            display_url(next)
+        // Only the origin is shown: the link's path is the server's text and may carry
+        // anything, a credential included.
+        return Err(response.decode_error(format!(
+            "the next-page link points to another origin ({}); not followed, as it would carry the org's credentials there",
+            next.origin().ascii_serialization()
         )));
     }
     Ok(Page { items, next })
