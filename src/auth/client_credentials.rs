@@ -410,6 +410,13 @@ impl ClientCredentials {
         &self.inner.endpoint.token_url
     }
 
+    /// The key this client's token is shared under in its
+    /// [`token_store`](ClientCredentialsBuilder::token_store) (a digest: neither the client
+    /// id nor the secret appear in it), or `None` without a store.
+    pub fn token_key(&self) -> Option<&crate::store::TokenKey> {
+        self.inner.shared.as_ref().map(|s| &s.key)
+    }
+
     /// The client ID.
     pub fn client_id(&self) -> &str {
         &self.inner.endpoint.client_id

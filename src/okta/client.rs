@@ -238,7 +238,8 @@ impl OktaClientBuilder {
     /// deeper), as Okta's limits are. The budget learns each family's limit and window
     /// from `X-Rate-Limit-*` (probing with one request first), so a request the budget can
     /// foresee would get a 429 waits for the window's reset instead. A wait longer than the
-    /// retry policy's `max_wait` is not made: the call fails with
+    /// retry policy's `max_wait` (plus 2 s for the whole-second rounding of `Reset` and
+    /// `Date`) is not made: the call fails with
     /// [`Error::RateBudgetExhausted`] without sending. For one budget across clients or
     /// replicas, use [`rate_budget`](Self::rate_budget).
     pub fn throttle(mut self, throttle: bool) -> Self {

@@ -33,6 +33,10 @@ const MAX_BUCKETS: usize = 1024;
 /// How long after the server's `Reset` (as we estimate its clock) a new window is used.
 const RESET_MARGIN: Duration = Duration::from_millis(100);
 
+/// What a budget wait may exceed the retry policy's `max_wait` by: the whole-second
+/// rounding of `X-Rate-Limit-Reset` and `Date`.
+const ROUNDING_SLACK: Duration = Duration::from_secs(2);
+
 /// How long one lower bound of the clock offset is trusted (clocks drift).
 const OFFSET_PERIOD: Duration = Duration::from_secs(300);
 
@@ -188,7 +192,9 @@ impl OktaRateLimits {
                     return Ok(());
                 }
                 Ok(Reservation::Wait(wait)) => {
-                    if wait > self.max_wait {
+                    // `Reset` and `Date` are whole seconds: a 60 s window can mean a wait
+                    // of 61-62 s, which a `max_wait` of 60 s must still allow.
+                    if wait > self.max_wait.saturating_add(ROUNDING_SLACK) {
                         tracing::debug!(?wait, "rate budget spent past max_wait; not sending");
                         return Err(Error::RateBudgetExhausted { retry_after: wait });
                     }

@@ -47,6 +47,9 @@ pub mod redis;
 mod token_store;
 
 pub use rate_budget::{InProcessRateBudget, Observation, RateBudget, Reservation, Ticket};
-pub(crate) use rate_budget::{BucketState, DEFAULT_LEASE, DEFAULT_POLL, millis};
+pub(crate) use rate_budget::{DEFAULT_LEASE, millis};
+#[cfg(feature = "redis")]
+pub(crate) use rate_budget::DEFAULT_POLL;
 pub use token_store::{Fence, InProcessTokenStore, Lock, SharedToken, TokenKey, TokenStore};
+#[cfg(feature = "redis")]
 pub(crate) use token_store::hex;

@@ -297,8 +297,12 @@ impl InProcessRateBudget {
         f(&mut entry.1)
     }
 
+    pub(crate) fn next_ticket(&self) -> Ticket {
+        Ticket(self.tickets.fetch_add(1, Ordering::Relaxed))
+    }
+
     pub(crate) fn reserve_now(&self, bucket: &str, server_now_ms: u64) -> Reservation {
-        let ticket = Ticket(self.tickets.fetch_add(1, Ordering::Relaxed));
+        let ticket = self.next_ticket();
         let (lease, poll) = (self.lease, self.poll);
         self.with_bucket(bucket, |b| b.reserve(server_now_ms, ticket, lease, poll))
     }
