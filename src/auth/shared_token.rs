@@ -211,3 +211,79 @@ pub(crate) fn key_parts(
     ])
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::system_clock;
+    use crate::store::InProcessTokenStore;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn shared(store: Arc<dyn TokenStore>, lease: Duration) -> SharedTokens {
+        SharedTokens::new(
+            store,
+            TokenKey::from_parts(&["k"]),
+            lease,
+            RefreshPolicy {
+                margin: Duration::from_secs(60),
+                jitter: Duration::ZERO,
+            },
+            system_clock(),
+        )
+    }
+
+    fn fetched(secret: &str) -> Result<AccessToken> {
+        let now = std::time::Instant::now();
+        Ok(AccessToken {
+            secret: SecretString::from(secret.to_owned()),
+            header: http::HeaderValue::from_static("Bearer x"),
+            token_type: "Bearer".into(),
+            issued_at: now,
+            expires_at: now + Duration::from_secs(3600),
+            refresh_at: now + Duration::from_secs(3540),
+            scopes: None,
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dead_holder_delays_a_waiter_by_at_most_its_lease() {
+        let store: Arc<dyn TokenStore> = Arc::new(InProcessTokenStore::new());
+        let lease = Duration::from_secs(5);
+        let tokens = shared(store.clone(), lease);
+        let Lock::Acquired(_) = store.lock(&tokens.key, lease).await.unwrap() else {
+            panic!("free")
+        };
+        let started = tokio::time::Instant::now();
+        let calls = AtomicUsize::new(0);
+        let token = tokens
+            .obtain(|| {
+                calls.fetch_add(1, Ordering::SeqCst);
+                std::future::ready(fetched("new"))
+            })
+            .await
+            .unwrap();
+        let waited = started.elapsed();
+        assert!(token.same_secret("new"));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert!(waited >= lease && waited <= lease + POLL, "{waited:?}");
+        // The next sharer reads it: no fetch.
+        let again = shared(store, lease)
+            .obtain(|| std::future::ready(fetched("unused")))
+            .await
+            .unwrap();
+        assert!(again.same_secret("new"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rejected_token_is_not_read_back_from_the_store() {
+        let store: Arc<dyn TokenStore> = Arc::new(InProcessTokenStore::new());
+        let tokens = shared(store, DEFAULT_LEASE);
+        tokens.obtain(|| std::future::ready(fetched("first"))).await.unwrap();
+        tokens.reject("first");
+        let next = tokens
+            .obtain(|| std::future::ready(fetched("second")))
+            .await
+            .unwrap();
+        assert!(next.same_secret("second"));
+    }
+}
