@@ -180,7 +180,9 @@ pub enum Error {
     /// A rate budget ([`RateBudget`](crate::store::RateBudget)) foresaw a 429: the
     /// endpoint's window is spent and resets later than the retry policy's `max_wait`. The
     /// request was not sent; send it again after `retry_after`.
-    #[error("the rate-limit budget for this endpoint is spent; it resets in {retry_after:?} (not sent)")]
+    #[error(
+        "the rate-limit budget for this endpoint is spent; it resets in {retry_after:?} (not sent)"
+    )]
     RateBudgetExhausted {
         /// How long until the budget resets.
         retry_after: Duration,

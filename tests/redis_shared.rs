@@ -149,7 +149,10 @@ async fn tokens_at_rest_are_encrypted_keyed_by_digest_and_expire_with_the_token(
         .query_async(&mut c)
         .await
         .unwrap();
-    assert!(ttl > 3_500_000 && ttl <= 3_600_000, "TTL = the token's expiry: {ttl}");
+    assert!(
+        ttl > 3_500_000 && ttl <= 3_600_000,
+        "TTL = the token's expiry: {ttl}"
+    );
 
     // A replica with another key cannot read it: it fetches its own.
     let other = ClientCredentials::builder()
@@ -157,9 +160,7 @@ async fn tokens_at_rest_are_encrypted_keyed_by_digest_and_expire_with_the_token(
         .client_id(client_id)
         .client_secret("s3cret".to_string())
         .transport(Transport::builder().clock(clock.clone()).build().unwrap())
-        .token_store(
-            redis.token_store(EncryptionKey::from_base64(&KEY.replace('A', "B")).unwrap()),
-        )
+        .token_store(redis.token_store(EncryptionKey::from_base64(&KEY.replace('A', "B")).unwrap()))
         .build()
         .unwrap();
     let theirs = other.token().await.unwrap();

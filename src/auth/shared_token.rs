@@ -95,9 +95,7 @@ impl SharedTokens {
         let expires_at = now.checked_add(left)?;
         let refresh_at = expires_at.checked_sub(self.refresh.margin_for(lifetime))?;
         let header = header_value(shared.token_type(), shared.secret().expose_secret()).ok()?;
-        let age = wall
-            .duration_since(shared.issued_at())
-            .unwrap_or_default();
+        let age = wall.duration_since(shared.issued_at()).unwrap_or_default();
         Some(AccessToken {
             secret: shared.secret().clone(),
             header,
@@ -211,7 +209,6 @@ pub(crate) fn key_parts(
     ])
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,7 +275,10 @@ mod tests {
     async fn a_rejected_token_is_not_read_back_from_the_store() {
         let store: Arc<dyn TokenStore> = Arc::new(InProcessTokenStore::new());
         let tokens = shared(store, DEFAULT_LEASE);
-        tokens.obtain(|| std::future::ready(fetched("first"))).await.unwrap();
+        tokens
+            .obtain(|| std::future::ready(fetched("first")))
+            .await
+            .unwrap();
         tokens.reject("first");
         let next = tokens
             .obtain(|| std::future::ready(fetched("second")))

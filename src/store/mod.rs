@@ -46,10 +46,10 @@ mod rate_budget;
 pub mod redis;
 mod token_store;
 
-pub use rate_budget::{InProcessRateBudget, Observation, RateBudget, Reservation, Ticket};
-pub(crate) use rate_budget::{DEFAULT_LEASE, millis};
 #[cfg(feature = "redis")]
 pub(crate) use rate_budget::DEFAULT_POLL;
-pub use token_store::{Fence, InProcessTokenStore, Lock, SharedToken, TokenKey, TokenStore};
+pub(crate) use rate_budget::{DEFAULT_LEASE, millis};
+pub use rate_budget::{InProcessRateBudget, Observation, RateBudget, Reservation, Ticket};
 #[cfg(feature = "redis")]
 pub(crate) use token_store::hex;
+pub use token_store::{Fence, InProcessTokenStore, Lock, SharedToken, TokenKey, TokenStore};

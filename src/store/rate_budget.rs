@@ -128,8 +128,8 @@ pub(crate) const DEFAULT_LEASE: Duration = Duration::from_secs(30);
 /// flight (their answers may free it) or the bucket is being probed.
 pub(crate) const DEFAULT_POLL: Duration = Duration::from_millis(25);
 
-/// The state of one bucket; the same machine runs in Lua for
-/// [`RedisRateBudget`](crate::store::redis::RedisRateBudget).
+/// The state of one bucket; the same machine runs in Lua for `store::redis::RedisRateBudget`
+/// (feature `redis`): a change here is a change there.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct BucketState {
     /// The window's budget (0: not learned yet).
@@ -342,7 +342,13 @@ mod tests {
     const POLL: Duration = Duration::from_millis(25);
 
     fn obs(limit: u32, remaining: u32, reset: u64, ticket: Ticket) -> Observation {
-        Observation::new(Some(limit), Some(remaining), Some(reset), false, Some(ticket))
+        Observation::new(
+            Some(limit),
+            Some(remaining),
+            Some(reset),
+            false,
+            Some(ticket),
+        )
     }
 
     fn granted(r: Reservation) -> Ticket {
@@ -357,13 +363,19 @@ mod tests {
         let mut b = BucketState::default();
         let t0 = granted(b.reserve(1_000, Ticket(0), LEASE, POLL));
         // A second request waits for the probe's answer.
-        assert_eq!(b.reserve(1_000, Ticket(1), LEASE, POLL), Reservation::Wait(POLL));
+        assert_eq!(
+            b.reserve(1_000, Ticket(1), LEASE, POLL),
+            Reservation::Wait(POLL)
+        );
         // The org's limit is 3 (lower than any nominal one): 2 left in a window ending at 61 s.
         b.observe(&obs(3, 2, 61_000, t0));
         let t1 = granted(b.reserve(1_010, Ticket(1), LEASE, POLL));
         let t2 = granted(b.reserve(1_010, Ticket(2), LEASE, POLL));
         // Spent while both are in flight: wait for an answer (poll), not for the reset.
-        assert_eq!(b.reserve(1_010, Ticket(3), LEASE, POLL), Reservation::Wait(POLL));
+        assert_eq!(
+            b.reserve(1_010, Ticket(3), LEASE, POLL),
+            Reservation::Wait(POLL)
+        );
         b.observe(&obs(3, 1, 61_000, t1));
         b.observe(&obs(3, 0, 61_000, t2));
         assert_eq!(

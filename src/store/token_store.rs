@@ -316,8 +316,7 @@ mod tests {
         );
         // The holder dies; the lease runs out; the next holder gets a higher fence.
         tokio::time::advance(Duration::from_secs(5)).await;
-        let Lock::Acquired(second) = store.lock(&key, Duration::from_secs(5)).await.unwrap()
-        else {
+        let Lock::Acquired(second) = store.lock(&key, Duration::from_secs(5)).await.unwrap() else {
             panic!("lease ran out")
         };
         assert!(second > first);

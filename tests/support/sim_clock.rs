@@ -3,7 +3,7 @@
 //! the earliest wake-up when all of them sleep. `ManualClock` advances on every sleep,
 //! so eight replicas each sleeping 10 s would move it 80 s; this one moves it 10 s.
 //! Request latency takes no virtual time, so a run measures budget use, not speed.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -34,7 +34,9 @@ struct State {
 
 impl std::fmt::Debug for SimClock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SimClock").field("elapsed", &self.elapsed()).finish()
+        f.debug_struct("SimClock")
+            .field("elapsed", &self.elapsed())
+            .finish()
     }
 }
 

@@ -140,10 +140,25 @@ mod tests {
         let last = flipped.len() - 1;
         flipped[last] ^= 1;
         let cases: Vec<(&str, Vec<u8>, &[u8], EncryptionKey)> = vec![
-            ("another Redis key", sealed.clone(), b"scimkit:token:{b}", key(7)),
-            ("another encryption key", sealed.clone(), b"scimkit:token:{a}", key(8)),
+            (
+                "another Redis key",
+                sealed.clone(),
+                b"scimkit:token:{b}",
+                key(7),
+            ),
+            (
+                "another encryption key",
+                sealed.clone(),
+                b"scimkit:token:{a}",
+                key(8),
+            ),
             ("a flipped bit", flipped, b"scimkit:token:{a}", key(7)),
-            ("cut short", sealed[..10].to_vec(), b"scimkit:token:{a}", key(7)),
+            (
+                "cut short",
+                sealed[..10].to_vec(),
+                b"scimkit:token:{a}",
+                key(7),
+            ),
             ("empty", Vec::new(), b"scimkit:token:{a}", key(7)),
         ];
         for (what, value, aad, k) in cases {

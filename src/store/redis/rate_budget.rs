@@ -14,8 +14,8 @@ use ::redis::Script;
 use super::Redis;
 use crate::error::Result;
 use crate::store::{
-    DEFAULT_LEASE, DEFAULT_POLL, InProcessRateBudget, Observation, RateBudget, Reservation,
-    Ticket, hex, millis,
+    DEFAULT_LEASE, DEFAULT_POLL, InProcessRateBudget, Observation, RateBudget, Reservation, Ticket,
+    hex, millis,
 };
 use crate::transport::BoxFuture;
 

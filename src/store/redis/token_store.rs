@@ -113,11 +113,7 @@ impl RedisTokenStore {
 
     fn keys(&self, key: &TokenKey) -> (String, String, String) {
         let token = self.redis.key("token", key.as_str());
-        (
-            format!("{token}:lock"),
-            format!("{token}:fence"),
-            token,
-        )
+        (format!("{token}:lock"), format!("{token}:fence"), token)
     }
 
     fn seal(&self, redis_key: &str, token: &SharedToken) -> Result<Vec<u8>> {
