@@ -188,6 +188,52 @@ pub enum Error {
     /// Any other failure inside the HTTP stack (TLS set-up, invalid header, ...).
     #[error("HTTP client error: {0}")]
     Transport(Arc<str>),
+
+    /// A rate budget ([`RateBudget`](crate::store::RateBudget)) foresaw a 429: the
+    /// endpoint's window is spent and resets later than the retry policy's `max_wait`. The
+    /// request was not sent; send it again after `retry_after`.
+    #[error(
+        "the rate-limit budget for this endpoint is spent; it resets in {retry_after:?} (not sent)"
+    )]
+    RateBudgetExhausted {
+        /// How long until the budget resets.
+        retry_after: Duration,
+    },
+
+    /// A shared store (a [`TokenStore`](crate::store::TokenStore) or
+    /// [`RateBudget`](crate::store::RateBudget) outside the process, such as Redis) did not
+    /// answer in time or failed. The crate's clients never return it: they fall back to
+    /// their in-process state. Custom stores return it.
+    #[error("shared store unavailable: {kind}")]
+    StoreUnavailable {
+        /// What went wrong, without keys or values.
+        kind: StoreFailure,
+    },
+}
+
+/// Why a shared store failed (see [`Error::StoreUnavailable`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreFailure {
+    /// No answer within the store's timeout.
+    Timeout,
+    /// The connection could not be made or broke.
+    Connection,
+    /// The store answered with an error or with data this crate cannot read.
+    Protocol,
+    /// The store is in its back-off period after an earlier failure.
+    BackingOff,
+}
+
+impl std::fmt::Display for StoreFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StoreFailure::Timeout => "no answer within the timeout",
+            StoreFailure::Connection => "connection failed",
+            StoreFailure::Protocol => "unexpected answer",
+            StoreFailure::BackingOff => "backing off after an earlier failure",
+        })
+    }
 }
 
 /// Why a TLS handshake failed.
@@ -236,7 +282,10 @@ impl Error {
     /// ```
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Timeout { .. } | Error::Connect { .. } => true,
+            Error::Timeout { .. }
+            | Error::Connect { .. }
+            | Error::RateBudgetExhausted { .. }
+            | Error::StoreUnavailable { .. } => true,
             Error::OutcomeUnknown { idempotent, .. }
             | Error::BodyInterrupted { idempotent, .. } => *idempotent,
             Error::OAuth(e) => {
@@ -277,6 +326,7 @@ impl Error {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::Http(e) => e.retry_after,
+            Error::RateBudgetExhausted { retry_after } => Some(*retry_after),
             _ => None,
         }
     }

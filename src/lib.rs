@@ -9,6 +9,7 @@
 //! | [`scim`] | a SCIM 2.0 client (RFC 7643/7644): typed resources, filters, PATCH, bulk, discovery, paging as a `Stream` |
 //! | [`okta`] | the Okta management API: Users, Groups and admin Roles, `Link` paging as a `Stream`, Okta's rate limits |
 //! | [`transport`] | the one pipeline every request goes through: the request value, the `Authenticator` hook, one `reqwest` client with timeouts and one retry loop (a write the server may have seen is never sent again), one decoder, `Retry-After` and rate-limit headers read with checked arithmetic |
+//! | [`store`] | state shared by clients and replicas: a `TokenStore` (one token for every sharer, refreshed once) and a `RateBudget` (a server's rate limit reserved before sending); in-process, or on Redis with the `redis` feature |
 //! | `mock` (feature `mock`) | an in-process identity provider: a token endpoint, a SCIM server and an Okta org, with faults on demand, for tests and demos |
 //!
 //! At the root: the two clients ([`ScimClient`], [`OktaClient`]), the credentials, the
@@ -58,6 +59,7 @@
 //! | `rustls` | yes | TLS through rustls with the platform's certificate verifier |
 //! | `native-tls` | no | TLS through the platform library (OpenSSL on Linux) |
 //! | `mock` | no | [`mock`]: in-process token endpoint, SCIM server and Okta org |
+//! | `redis` | no | `store::redis`: a token store (AES-256-GCM encrypted) and a rate budget shared by replicas through Redis |
 //! | `interop` | no | marks the opt-in tests against real peers (see the README) |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -69,11 +71,14 @@ pub mod mock;
 pub mod okta;
 mod redact;
 pub mod scim;
+pub mod store;
 pub mod transport;
 
 pub use auth::{ApiToken, Authenticator, BearerToken, ClientAuth, ClientCredentials};
 pub use clock::{Clock, ManualClock, Sleep, SystemClock};
-pub use error::{Error, HttpError, OAuthError, OktaError, Result, ScimError, TlsErrorKind};
+pub use error::{
+    Error, HttpError, OAuthError, OktaError, Result, ScimError, StoreFailure, TlsErrorKind,
+};
 pub use okta::OktaClient;
 pub use scim::ScimClient;
 

@@ -203,10 +203,24 @@ async fn refreshes_ahead_of_expiry() {
     assert!(Arc::ptr_eq(&first, &still));
     assert_eq!(idp.request_count(), 1);
     clock.advance(Duration::from_secs(2)); // 59 s before expiry: inside the margin
-    let fresh = creds.token().await.unwrap();
-    assert!(!Arc::ptr_eq(&first, &fresh));
+    // The caller gets the still-valid token at once; the refresh runs in the background.
+    let during = creds.token().await.unwrap();
+    assert!(Arc::ptr_eq(&first, &during));
+    let fresh = refreshed(&creds, &first).await;
     assert_eq!(idp.request_count(), 2);
     assert!(fresh.expires_at() > first.expires_at());
+}
+
+/// Waits (without a time limit of its own: the test harness has one) until the background
+/// refresh has replaced `old` in the cache.
+async fn refreshed(creds: &ClientCredentials, old: &Arc<AccessToken>) -> Arc<AccessToken> {
+    loop {
+        let token = creds.token().await.unwrap();
+        if !Arc::ptr_eq(&token, old) {
+            return token;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
 }
 
 #[tokio::test]
@@ -226,12 +240,14 @@ async fn missing_expires_in_uses_the_default_lifetime() {
         .unwrap();
     let token = creds.token().await.unwrap();
     assert_eq!(token.expires_at() - clock.now(), Duration::from_secs(120));
+    let first = token.clone();
     // Margin 60 s is capped at half of 120 s: refreshed after 60 s, never cached forever.
     clock.advance(Duration::from_secs(59));
     creds.token().await.unwrap();
     assert_eq!(idp.request_count(), 1);
     clock.advance(Duration::from_secs(2));
     creds.token().await.unwrap();
+    refreshed(&creds, &first).await;
     assert_eq!(idp.request_count(), 2);
 }
 

@@ -12,6 +12,7 @@ use url::Url;
 
 pub use super::client_auth::{ClientAssertion, ClientAuth};
 use super::dpop::Dpop;
+use super::shared_token::{self, SharedTokens};
 use super::token::AccessToken;
 use super::token_cache::{RefreshPolicy, TokenCache};
 use super::token_endpoint::TokenEndpoint;
@@ -19,13 +20,16 @@ use super::token_response::MAX_TOKEN_LIFETIME;
 use super::{AuthRequest, Authenticator, BoxFuture, header_value};
 use crate::clock::{Clock, SharedClock};
 use crate::error::{Error, Result, display_url};
+use crate::store::TokenStore;
 use crate::transport::Transport;
 
 /// Builds [`ClientCredentials`].
 ///
 /// Defaults: Basic-header client auth, no scopes, refresh 60 s before expiry (at most half
-/// the token's lifetime) with up to 10 s of jitter, a 300 s lifetime when the server sends no
-/// `expires_in`, and [`Transport::default`].
+/// the token's lifetime) with up to 10 s of jitter, in the background while the current
+/// token is still valid, a 300 s lifetime when the server sends no `expires_in`, tokens
+/// kept in this client only (see [`token_store`](Self::token_store)), and
+/// [`Transport::default`].
 ///
 /// ```
 /// use std::time::Duration;
@@ -55,6 +59,8 @@ pub struct ClientCredentialsBuilder {
     transport: Option<Transport>,
     clock: Option<SharedClock>,
     dpop: bool,
+    token_store: Option<Arc<dyn TokenStore>>,
+    store_lease: Duration,
 }
 
 impl fmt::Debug for ClientCredentialsBuilder {
@@ -160,6 +166,26 @@ impl ClientCredentialsBuilder {
         self
     }
 
+    /// Shares tokens through `store` (default: none, the token lives in this client and
+    /// its clones): every client with the same token URL, client id, client
+    /// authentication method, scopes and extra parameters that uses the same store (an
+    /// [`InProcessTokenStore`](crate::store::InProcessTokenStore), or a
+    /// `store::redis::RedisTokenStore` shared by replicas) uses one token, refreshed once
+    /// for all of them under the store's lock. If the store fails or is slow, this client
+    /// fetches its own token; callers never see a store error. DPoP-bound tokens are never
+    /// shared (they are bound to this client's key).
+    pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.token_store = Some(store);
+        self
+    }
+
+    /// How long the refresh lock of a [`token_store`](Self::token_store) is held at most
+    /// (default 15 s): a client that dies holding it delays the others by at most this.
+    pub fn token_store_lease(mut self, lease: Duration) -> Self {
+        self.store_lease = lease;
+        self
+    }
+
     /// Sender-constrained tokens (DPoP, RFC 9449; default `false`): a fresh proof signed by
     /// a per-client ES256 key on every token request and API call, `Authorization: DPoP
     /// <token>`, and the servers' `DPoP-Nonce` answered. Even when off, DPoP switches on by
@@ -199,9 +225,28 @@ impl ClientCredentialsBuilder {
         if self.default_lifetime.is_zero() {
             return Err(Error::config("default_lifetime must be more than zero"));
         }
+        if self.store_lease.is_zero() {
+            return Err(Error::config("token_store_lease must be more than zero"));
+        }
         let clock = self.clock.unwrap_or_else(|| transport.shared_clock());
+        let shared = self.token_store.map(|store| {
+            let method = match &self.client_auth {
+                ClientAuth::BasicHeader => "client_secret_basic",
+                ClientAuth::RequestBody => "client_secret_post",
+                ClientAuth::Assertion(_) => "private_key_jwt",
+            };
+            let key = shared_token::key_parts(
+                token_url.as_str(),
+                &client_id,
+                method,
+                &self.scopes,
+                &self.extra_params,
+            );
+            SharedTokens::new(store, key, self.store_lease, self.refresh, clock.clone())
+        });
         Ok(ClientCredentials {
             inner: Arc::new(Inner {
+                shared,
                 refresh: self.refresh,
                 default_lifetime: self.default_lifetime.min(MAX_TOKEN_LIFETIME),
                 cache: TokenCache::new(clock.clone()),
@@ -250,6 +295,8 @@ pub struct ClientCredentials {
 }
 
 struct Inner {
+    /// The store tokens are shared through, when one was given.
+    shared: Option<SharedTokens>,
     refresh: RefreshPolicy,
     default_lifetime: Duration,
     cache: TokenCache,
@@ -269,6 +316,7 @@ impl fmt::Debug for ClientCredentials {
             .field("client_auth", &endpoint.client_auth)
             .field("scopes", &endpoint.scopes)
             .field("cache", &self.inner.cache)
+            .field("shared", &self.inner.shared)
             .finish_non_exhaustive()
     }
 }
@@ -291,16 +339,60 @@ impl ClientCredentials {
             transport: None,
             clock: None,
             dpop: false,
+            token_store: None,
+            store_lease: shared_token::DEFAULT_LEASE,
         }
     }
 
-    /// A valid access token: the cached one, or a new one from the token endpoint.
+    /// A valid access token: the cached one, or a new one from the token endpoint (or the
+    /// shared [`token_store`](ClientCredentialsBuilder::token_store)).
+    ///
+    /// Inside the refresh window the current token is returned at once and one refresh
+    /// runs in a spawned task; a caller waits for a fetch only when no valid token exists.
     pub async fn token(&self) -> Result<Arc<AccessToken>> {
         if let Some(token) = self.inner.cache.fresh() {
             return Ok(token);
         }
         // Boxed so that the future of the cached path stays a few words large.
-        Box::pin(self.inner.cache.get(|| self.fetch())).await
+        Box::pin(self.token_slow()).await
+    }
+
+    async fn token_slow(&self) -> Result<Arc<AccessToken>> {
+        let cache = &self.inner.cache;
+        if let Some(valid) = cache.usable() {
+            self.refresh_in_background();
+            return Ok(valid);
+        }
+        cache.get(|| self.obtain()).await
+    }
+
+    /// Starts one background refresh unless one is running or backing off.
+    fn refresh_in_background(&self) {
+        if !self.inner.cache.begin_background() {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            // No runtime to run it on: the token is fetched when it expires.
+            self.inner.cache.end_background();
+            return;
+        };
+        let this = self.clone();
+        runtime.spawn(async move {
+            let cache = &this.inner.cache;
+            cache.refresh_ahead(|| this.obtain()).await;
+        });
+    }
+
+    /// A new token: from the shared store (fetched there once for every sharer), or from
+    /// the token endpoint.
+    async fn obtain(&self) -> Result<AccessToken> {
+        match &self.inner.shared {
+            // A DPoP token is bound to this client's key: useless to anyone else.
+            Some(shared) if !self.inner.endpoint.dpop.enabled() => {
+                shared.obtain(|| self.fetch()).await
+            }
+            _ => self.fetch().await,
+        }
     }
 
     /// Drops the cached token; the next [`token`](Self::token) fetches a new one.
@@ -316,6 +408,13 @@ impl ClientCredentials {
     /// The token endpoint.
     pub fn token_url(&self) -> &Url {
         &self.inner.endpoint.token_url
+    }
+
+    /// The key this client's token is shared under in its
+    /// [`token_store`](ClientCredentialsBuilder::token_store) (a digest: neither the client
+    /// id nor the secret appear in it), or `None` without a store.
+    pub fn token_key(&self) -> Option<&crate::store::TokenKey> {
+        self.inner.shared.as_ref().map(|s| &s.key)
     }
 
     /// The client ID.
@@ -372,6 +471,7 @@ impl ClientCredentials {
             secret: response.access_token,
             header,
             token_type,
+            issued_at: issued,
             expires_at,
             refresh_at: self.inner.refresh.refresh_at(issued, lifetime),
             scopes: response.scopes,
@@ -415,6 +515,9 @@ impl Authenticator for ClientCredentials {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split_once(' '))
             .map(|(_, token)| token);
+        if let (Some(shared), Some(rejected)) = (&self.inner.shared, rejected) {
+            shared.reject(rejected);
+        }
         self.inner.cache.invalidate(rejected)
     }
 }

@@ -19,6 +19,7 @@ mod client_credentials;
 mod dpop;
 pub(crate) mod jose;
 mod private_key_jwt;
+mod shared_token;
 mod token;
 mod token_cache;
 mod token_endpoint;

@@ -20,6 +20,8 @@ pub struct AccessToken {
     /// `<token_type> <token>`, ready for the `Authorization` header (marked sensitive).
     pub(crate) header: http::HeaderValue,
     pub(crate) token_type: String,
+    /// When the request that got it was sent (its lifetime counts from here).
+    pub(crate) issued_at: Instant,
     pub(crate) expires_at: Instant,
     pub(crate) refresh_at: Instant,
     pub(crate) scopes: Option<Vec<String>>,

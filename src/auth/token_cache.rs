@@ -1,10 +1,23 @@
 //! A lazy token cache: lock-free reads, one fetch for any number of waiters, refresh ahead of
-//! expiry, and a shared answer when the fetch fails.
+//! expiry in the background, and a shared answer when the fetch fails.
+//!
+//! Three paths, from the hot one down:
+//! - [`TokenCache::fresh`]: the cached token before its refresh time, read without a lock.
+//! - Inside the refresh window (refresh time passed, not expired): the caller gets the
+//!   still-valid token at once and, if no refresh is running or backing off,
+//!   [`TokenCache::begin_background`] lets it start one in a spawned task
+//!   ([`TokenCache::refresh_ahead`]). No caller waits for a fetch while a valid token
+//!   exists.
+//! - No valid token: [`TokenCache::get`] makes one fetch for every waiter; a failure is
+//!   shared with the waiters that queued behind it, and not cached.
+//!
+//! Where the fetched token comes from (the token endpoint, or a shared
+//! [`TokenStore`](crate::store::TokenStore) first) is the caller's `fetch`.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
@@ -12,6 +25,11 @@ use arc_swap::ArcSwapOption;
 use super::token::AccessToken;
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
+
+/// After a failed background refresh, the next one waits this long, doubling up to
+/// [`MAX_REFRESH_BACKOFF`], so a failing token endpoint is not asked on every call.
+const MIN_REFRESH_BACKOFF: Duration = Duration::from_secs(1);
+const MAX_REFRESH_BACKOFF: Duration = Duration::from_secs(30);
 
 /// When to refresh a token of a given lifetime.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +55,12 @@ impl RefreshPolicy {
         };
         issued + lifetime - margin - jitter
     }
+
+    /// The margin for a token of this lifetime, without jitter (tokens shared through a
+    /// store are refreshed once under a lock, so they need none).
+    pub(crate) fn margin_for(&self, lifetime: Duration) -> Duration {
+        self.margin.min(lifetime / 2)
+    }
 }
 
 /// Holds at most one token. Reads never wait for a refresh; a refresh is done by one task
@@ -47,6 +71,11 @@ pub(crate) struct TokenCache {
     /// Counts finished fetches; a waiter that sees it move knows a fetch happened meanwhile.
     fetches: AtomicU64,
     last_failure: Mutex<Option<(u64, Error)>>,
+    /// Set while a background refresh is running (at most one at a time).
+    background: AtomicBool,
+    /// After a failed background refresh: no new one before this instant, and the back-off
+    /// that led to it.
+    backoff: Mutex<Option<(Instant, Duration)>>,
     clock: SharedClock,
 }
 
@@ -59,6 +88,15 @@ impl std::fmt::Debug for TokenCache {
     }
 }
 
+/// Clears the "background refresh running" flag when the refresh ends, however it ends.
+struct BackgroundFlag<'a>(&'a AtomicBool);
+
+impl Drop for BackgroundFlag<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
 impl TokenCache {
     pub(crate) fn new(clock: SharedClock) -> Self {
         TokenCache {
@@ -66,6 +104,8 @@ impl TokenCache {
             refresh: tokio::sync::Mutex::new(()),
             fetches: AtomicU64::new(0),
             last_failure: Mutex::new(None),
+            background: AtomicBool::new(false),
+            backoff: Mutex::new(None),
             clock,
         }
     }
@@ -78,36 +118,78 @@ impl TokenCache {
         (self.clock.now() < token.refresh_at).then(|| Arc::clone(token))
     }
 
-    /// The cached token, fetching one with `fetch` when there is none, it has expired, or it
-    /// is inside its refresh window.
+    /// The cached token if it has not expired (it may be inside its refresh window).
+    pub(crate) fn usable(&self) -> Option<Arc<AccessToken>> {
+        let now = self.clock.now();
+        self.current
+            .load_full()
+            .filter(|token| now < token.expires_at)
+    }
+
+    /// Whether the caller should start a background refresh now: none is running and the
+    /// last one did not fail moments ago. A `true` obliges the caller to run
+    /// [`refresh_ahead`](Self::refresh_ahead) (or [`end_background`](Self::end_background)).
+    pub(crate) fn begin_background(&self) -> bool {
+        let now = self.clock.now();
+        let backing_off = self
+            .backoff
+            .lock()
+            .ok()
+            .and_then(|b| *b)
+            .is_some_and(|(until, _)| now < until);
+        !backing_off
+            && self
+                .background
+                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+    }
+
+    /// Gives back a [`begin_background`](Self::begin_background) that could not be run.
+    pub(crate) fn end_background(&self) {
+        self.background.store(false, Ordering::Release);
+    }
+
+    /// The background refresh: one fetch (unless a blocking caller just made one); on
+    /// failure the current token stays in use until it expires and the next background
+    /// refresh backs off.
+    pub(crate) async fn refresh_ahead<F, Fut>(&self, fetch: F)
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<AccessToken>>,
+    {
+        let _flag = BackgroundFlag(&self.background);
+        let _guard = self.refresh.lock().await;
+        if self.fresh().is_some() {
+            return;
+        }
+        match self.fetch_and_store(fetch).await {
+            Ok(_) => {
+                if let Ok(mut backoff) = self.backoff.lock() {
+                    *backoff = None;
+                }
+            }
+            Err(err) => {
+                let now = self.clock.now();
+                if let Ok(mut backoff) = self.backoff.lock() {
+                    let next = backoff
+                        .map_or(MIN_REFRESH_BACKOFF, |(_, last)| last.saturating_mul(2))
+                        .min(MAX_REFRESH_BACKOFF);
+                    *backoff = Some((now + next, next));
+                }
+                tracing::warn!(error = %err, "token refresh ahead of expiry failed; using the current token until it expires");
+            }
+        }
+    }
+
+    /// The cached token if it has not expired, else one fetched with `fetch` by one caller
+    /// for all who wait; a failure is shared with the waiters that queued behind it.
     pub(crate) async fn get<F, Fut>(&self, fetch: F) -> Result<Arc<AccessToken>>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<AccessToken>>,
     {
-        if let Some(token) = self.fresh() {
+        if let Some(token) = self.usable() {
             return Ok(token);
-        }
-        let now = self.clock.now();
-        let still_valid = self
-            .current
-            .load_full()
-            .filter(|token| now < token.expires_at);
-        if let Some(valid) = still_valid {
-            // Refresh ahead: one task refreshes, everyone else keeps the valid token.
-            let Ok(_guard) = self.refresh.try_lock() else {
-                return Ok(valid);
-            };
-            if let Some(token) = self.fresh() {
-                return Ok(token);
-            }
-            return match self.fetch_and_store(fetch).await {
-                Ok(token) => Ok(token),
-                Err(err) => {
-                    tracing::warn!(error = %err, "token refresh ahead of expiry failed; using the current token until it expires");
-                    Ok(valid)
-                }
-            };
         }
         let seen = self.fetches.load(Ordering::Acquire);
         let _guard = self.refresh.lock().await;
@@ -122,14 +204,6 @@ impl TokenCache {
             }
         }
         self.fetch_and_store(fetch).await
-    }
-
-    /// The cached token if it has not expired (it may be inside its refresh window).
-    fn usable(&self) -> Option<Arc<AccessToken>> {
-        let now = self.clock.now();
-        self.current
-            .load_full()
-            .filter(|token| now < token.expires_at)
     }
 
     async fn fetch_and_store<F, Fut>(&self, fetch: F) -> Result<Arc<AccessToken>>
@@ -190,6 +264,7 @@ mod tests {
             secret: SecretString::from(secret.to_owned()),
             header: http::HeaderValue::from_static("Bearer x"),
             token_type: "Bearer".into(),
+            issued_at: now,
             expires_at: now + lifetime,
             refresh_at: now + lifetime - Duration::from_secs(60),
             scopes: None,
@@ -229,7 +304,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn refresh_window_keeps_valid_token_when_refresh_fails() {
+    async fn refresh_window_keeps_valid_token_when_refresh_fails_and_backs_off() {
         let clock = ManualClock::new();
         let cache = TokenCache::new(Arc::new(clock.clone()));
         let c = clock.clone();
@@ -238,11 +313,27 @@ mod tests {
             .await
             .unwrap();
         clock.advance(Duration::from_secs(3600 - 30));
+        assert!(cache.fresh().is_none());
+        assert!(cache.begin_background());
+        // A second caller does not start another refresh while one runs.
+        assert!(!cache.begin_background());
+        cache
+            .refresh_ahead(|| async { Err::<AccessToken, _>(Error::config("down")) })
+            .await;
+        // The valid token stays in use, and the next refresh backs off for a second.
         let t = cache
-            .get(|| async { Err::<AccessToken, _>(Error::config("down")) })
+            .get(|| async { Err::<AccessToken, _>(Error::config("not called")) })
             .await
             .unwrap();
         assert!(t.same_secret("first"));
+        assert!(!cache.begin_background(), "backing off");
+        clock.advance(Duration::from_secs(1));
+        assert!(cache.begin_background());
+        let c = clock.clone();
+        cache
+            .refresh_ahead(|| async move { Ok(token(&c, "second", Duration::from_secs(3600))) })
+            .await;
+        assert!(cache.fresh().unwrap().same_secret("second"));
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::auth::{
     ApiToken, Authenticator, ClientAssertion, ClientAuth, ClientCredentials, SharedAuthenticator,
 };
 use crate::error::{Error, Result};
+use crate::store::{InProcessRateBudget, RateBudget, TokenStore};
 use crate::transport::{ApiRequest, RateLimit, Response, SendOptions, Transport};
 
 /// Okta's own domains, under which `<org>-admin.<domain>` is the Admin Console.
@@ -152,6 +153,8 @@ pub struct OktaClientBuilder {
     transport: Option<Transport>,
     dpop: bool,
     throttle: bool,
+    rate_budget: Option<Arc<dyn RateBudget>>,
+    token_store: Option<Arc<dyn TokenStore>>,
 }
 
 impl fmt::Debug for OktaClientBuilder {
@@ -160,6 +163,8 @@ impl fmt::Debug for OktaClientBuilder {
             .field("org", &self.org.as_ref().map(Url::as_str))
             .field("credentials", &self.credentials.as_ref().map(|_| "[set]"))
             .field("throttle", &self.throttle)
+            .field("rate_budget", &self.rate_budget)
+            .field("token_store", &self.token_store)
             .field("transport", &self.transport)
             .finish()
     }
@@ -227,14 +232,51 @@ impl OktaClientBuilder {
         self
     }
 
-    /// When the last answer from the same endpoint family said no requests remain in the
-    /// rate-limit window (`X-Rate-Limit-Remaining: 0`), wait for the reset before sending
-    /// instead of spending a request on a 429 (default `false`). Windows are tracked per
-    /// endpoint family (origin plus the first three path segments, and whether the path goes
-    /// deeper), as Okta's limits are; a wait longer than the retry policy's `max_wait` is
-    /// not made.
+    /// Reserves each request in an in-process [`RateBudget`] before sending it (default
+    /// `false`): an [`InProcessRateBudget`] of this client and its clones, per endpoint
+    /// family (origin plus the first three path segments, and whether the path goes
+    /// deeper), as Okta's limits are. The budget learns each family's limit and window
+    /// from `X-Rate-Limit-*` (probing with one request first), so a request the budget can
+    /// foresee would get a 429 waits for the window's reset instead. A wait longer than the
+    /// retry policy's `max_wait` (plus 2 s for the whole-second rounding of `Reset` and
+    /// `Date`) is not made: the call fails with
+    /// [`Error::RateBudgetExhausted`] without sending. For one budget across clients or
+    /// replicas, use [`rate_budget`](Self::rate_budget).
     pub fn throttle(mut self, throttle: bool) -> Self {
         self.throttle = throttle;
+        self
+    }
+
+    /// Reserves each request in `budget` before sending it (see [`throttle`](Self::throttle)
+    /// for the rules): share one [`InProcessRateBudget`] between clients of one process, or
+    /// a `store::redis::RedisRateBudget` (feature `redis`) between replicas. Takes
+    /// precedence over `throttle`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use scimkit::okta::OktaClient;
+    /// use scimkit::store::InProcessRateBudget;
+    ///
+    /// let budget = Arc::new(InProcessRateBudget::new());
+    /// let okta = OktaClient::builder()
+    ///     .org("my-org")?
+    ///     .api_token("00abc".to_string())
+    ///     .rate_budget(budget.clone())
+    ///     .build()?;
+    /// # let _ = okta;
+    /// # Ok::<(), scimkit::Error>(())
+    /// ```
+    pub fn rate_budget(mut self, budget: Arc<dyn RateBudget>) -> Self {
+        self.rate_budget = Some(budget);
+        self
+    }
+
+    /// Where a service app's tokens live (default: this client's own cache). Give every
+    /// replica the same shared store (`store::redis::RedisTokenStore`, feature `redis`) and
+    /// they fetch one token between them. Ignored for other credentials (build a
+    /// [`ClientCredentials`] with its own store and pass it to [`auth`](Self::auth)).
+    pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.token_store = Some(store);
         self
     }
 
@@ -260,16 +302,17 @@ impl OktaClientBuilder {
                 let token_url = org
                     .join("oauth2/v1/token")
                     .map_err(|e| Error::config(format!("invalid token URL: {e}")))?;
-                Arc::new(
-                    ClientCredentials::builder()
-                        .token_url(token_url.as_str())
-                        .client_id(client_id)
-                        .client_auth(ClientAuth::Assertion(signer))
-                        .scopes(scopes)
-                        .dpop(self.dpop)
-                        .transport(transport.clone())
-                        .build()?,
-                )
+                let mut creds = ClientCredentials::builder()
+                    .token_url(token_url.as_str())
+                    .client_id(client_id)
+                    .client_auth(ClientAuth::Assertion(signer))
+                    .scopes(scopes)
+                    .dpop(self.dpop)
+                    .transport(transport.clone());
+                if let Some(store) = self.token_store {
+                    creds = creds.token_store(store);
+                }
+                Arc::new(creds.build()?)
             }
             None => {
                 return Err(Error::config(
@@ -277,8 +320,15 @@ impl OktaClientBuilder {
                 ));
             }
         };
+        let budget = match self.rate_budget {
+            Some(budget) => Some(budget),
+            None if self.throttle || transport.throttle_requested() => {
+                Some(Arc::new(InProcessRateBudget::new()) as Arc<dyn RateBudget>)
+            }
+            None => None,
+        };
         let rate_limits = OktaRateLimits::new(
-            self.throttle || transport.throttle_requested(),
+            budget,
             transport.shared_clock(),
             transport.retry_policy().get_max_wait(),
         );
@@ -355,7 +405,7 @@ impl OktaClient {
     }
 
     /// The rate-limit headers last seen for the endpoint family `url` falls in (known only
-    /// when the client throttles; see [`OktaClientBuilder::throttle`]).
+    /// when the client has a rate budget; see [`OktaClientBuilder::throttle`]).
     pub fn rate_limit_for(&self, url: &Url) -> Option<RateLimit> {
         self.inner.rate_limits.for_url(url)
     }
