@@ -61,6 +61,7 @@ mod error;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod okta;
+mod redact;
 pub mod scim;
 pub mod transport;
 
@@ -72,3 +73,14 @@ pub use scim::{EnterpriseUser, Filter, Group, Patch, ScimClient, User};
 pub use transport::{RateLimit, RetryPolicy, Transport, TransportBuilder};
 
 pub use secrecy::{ExposeSecret, SecretString};
+
+/// Not public API: hooks for the crate's own benches. Anything here may change or go away in
+/// any release.
+#[doc(hidden)]
+pub mod __private {
+    /// The snippet an error would keep of `body`, with `secrets` as the request's exact
+    /// secrets (the crate-private `redact::Redactor::snippet`).
+    pub fn snippet(body: &[u8], secrets: &[&str]) -> String {
+        crate::redact::Redactor::new(secrets.iter().copied()).snippet(body)
+    }
+}

@@ -18,7 +18,8 @@ use super::token::AccessToken;
 use super::token_cache::{RefreshPolicy, TokenCache};
 use super::{AuthRequest, Authenticator, BoxFuture, header_value};
 use crate::clock::{Clock, SharedClock};
-use crate::error::{Error, HttpError, OAuthError, Result, display_url, snippet};
+use crate::error::{Error, HttpError, OAuthError, Result};
+use crate::redact::{Redactor, display_url};
 use crate::transport::{Transport, retry_hint};
 
 /// Signs a fresh client assertion (RFC 7523) for each token request, e.g. a private-key JWT.
@@ -513,7 +514,7 @@ impl ClientCredentials {
             Error::Http(Box::new(HttpError {
                 status,
                 url: url.clone(),
-                snippet: snippet(&meta.body),
+                snippet: Redactor::none().snippet(&meta.body),
                 request_id: request_id.clone(),
                 retry_after: retry_hint(&meta.headers, SystemTime::now()),
             }))
@@ -540,7 +541,7 @@ impl ClientCredentials {
                         status: status.unwrap_or(http::StatusCode::OK),
                         url,
                         message,
-                        snippet: snippet(&meta.body),
+                        snippet: Redactor::none().snippet(&meta.body),
                     }
                 }
             },
@@ -550,7 +551,7 @@ impl ClientCredentials {
                     status: status.unwrap_or(http::StatusCode::OK),
                     url,
                     message,
-                    snippet: snippet(&meta.body),
+                    snippet: Redactor::none().snippet(&meta.body),
                 },
             },
         }

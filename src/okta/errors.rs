@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use crate::error::{Error, OktaError};
+use crate::redact::Redactor;
 use crate::transport::Response;
 
 #[derive(Deserialize)]
@@ -30,17 +31,20 @@ struct Cause {
 /// A failed response as an error: [`Error::Okta`] when the body is an Okta error object,
 /// otherwise the transport's generic mapping ([`Error::Http`], [`Error::Redirect`]).
 pub(crate) fn okta_error(response: Response) -> Error {
+    // Okta may echo what it was sent (`errorCauses` name the failing value); the provider's
+    // text goes through the redactor.
+    let redactor = Redactor::none();
     match serde_json::from_slice::<Body>(&response.body) {
         Ok(body) => Error::Okta(Box::new(OktaError {
             status: response.status,
             error_code: body.error_code,
-            error_summary: body.error_summary,
-            error_link: body.error_link,
+            error_summary: redactor.scrub(&body.error_summary),
+            error_link: body.error_link.map(|l| crate::redact::display_raw_url(&l)),
             error_id: body.error_id,
             error_causes: body
                 .error_causes
                 .into_iter()
-                .map(|c| c.error_summary)
+                .map(|c| redactor.scrub(&c.error_summary))
                 .collect(),
             request_id: response.request_id(),
         })),

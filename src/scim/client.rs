@@ -17,7 +17,7 @@ use super::query::ListRequest;
 use super::resource::to_body;
 use super::{Filter, Group, Member, Patch, PatchPath, Resource, User};
 use crate::auth::{Authenticator, SharedAuthenticator};
-use crate::error::display_url;
+use crate::redact::display_url;
 use crate::transport::{ApiRequest, Response, Transport};
 use crate::{Error, Result};
 
@@ -109,7 +109,10 @@ impl ScimClientBuilder {
             )));
         }
         if base.cannot_be_a_base() {
-            return Err(Error::config(format!("{raw:?} cannot be a base URL")));
+            return Err(Error::config(format!(
+                "{:?} cannot be a base URL",
+                crate::redact::display_raw_url(&raw)
+            )));
         }
         base.set_query(None);
         base.set_fragment(None);

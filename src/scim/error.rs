@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::serde_util::opt_u64;
 use crate::error::{Error, ScimError};
+use crate::redact::Redactor;
 use crate::transport::Response;
 
 /// The `scimType` of a SCIM error, so callers can branch without string matching.
@@ -133,8 +134,15 @@ pub(crate) fn error_from_response(response: Response) -> Error {
     {
         return response.into_http_error();
     }
+    // A server may echo what it was sent; the provider's text goes through the redactor.
+    let redactor = Redactor::none();
     let (scim_type, detail) = match body {
-        Some(b) => (b.scim_type.filter(|t| !t.is_empty()), b.detail),
+        Some(b) => (
+            b.scim_type
+                .filter(|t| !t.is_empty())
+                .map(|t| redactor.scrub(&t)),
+            b.detail.map(|d| redactor.scrub(&d)),
+        ),
         None => (None, None),
     };
     Error::Scim(Box::new(ScimError {

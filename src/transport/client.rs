@@ -18,7 +18,8 @@ use super::rate_limit::{RateLimit, retry_hint};
 use super::retry::{RetryPolicy, idempotent_method, retry_status};
 use crate::auth::{AuthRequest, Authenticator};
 use crate::clock::{Clock, SharedClock, system_clock};
-use crate::error::{Error, HttpError, Result, display_url, snippet};
+use crate::error::{Error, HttpError, Result};
+use crate::redact::{Redactor, display_url};
 
 /// The `User-Agent` every request carries unless a suffix is added.
 pub const USER_AGENT: &str = concat!("scimkit/", env!("CARGO_PKG_VERSION"));
@@ -769,7 +770,7 @@ impl Response {
             status: self.status,
             url: display_url(&self.url),
             message: message.into(),
-            snippet: snippet(&self.body),
+            snippet: Redactor::none().snippet(&self.body),
         }
     }
 
@@ -793,7 +794,7 @@ impl Response {
         Error::Http(Box::new(HttpError {
             status: self.status,
             url: display_url(&self.url),
-            snippet: snippet(&self.body),
+            snippet: Redactor::none().snippet(&self.body),
             request_id: self.request_id(),
             retry_after: retry_hint(&self.headers, std::time::SystemTime::now()),
         }))
