@@ -839,3 +839,51 @@ proptest! {
         prop_assert!(shown.contains("[redacted]"), "{text:?} -> {shown:?}");
     }
 }
+
+#[test]
+fn debug_of_public_types_with_open_json_hides_secrets() {
+    let secret_json = json!({
+        "apiToken": "Zq7-ext-1",
+        "nested": {"client_secret": "Zq7-ext-2", "note": "visible-note"},
+    });
+    let extra: serde_json::Map<String, Value> = secret_json.as_object().unwrap().clone();
+
+    let mut scim_user = crate::scim::User::new("alice").password("Zq7-scim-pw".to_string());
+    scim_user.extra = extra.clone();
+    let mut scim_group = crate::scim::Group::new("eng");
+    scim_group.extra = extra.clone();
+    let bulk_result: crate::scim::BulkOperationResult = serde_json::from_value(json!({
+        "method": "POST", "status": "400",
+        "response": {"detail": "bad", "password": "Zq7-bulk"},
+    }))
+    .unwrap();
+    let okta_user: crate::okta::User = serde_json::from_value(json!({
+        "id": "00u1", "status": "ACTIVE",
+        "profile": {"login": "ada@example.com", "recoveryToken": "Zq7-profile"},
+        "credentials": {"password": {"value": "Zq7-okta-pw"}, "provider": {"type": "OKTA"}},
+        "_embedded": {"activationToken": "Zq7-embedded"},
+    }))
+    .unwrap();
+    let okta_group: crate::okta::Group = serde_json::from_value(json!({
+        "id": "00g1", "profile": {"name": "eng", "sharedSecret": "Zq7-group"},
+        "_links": {"self": {"href": "https://org.okta.com/api/v1/groups/00g1"}},
+    }))
+    .unwrap();
+
+    for (name, shown) in [
+        ("scim::User", format!("{scim_user:?}")),
+        ("scim::Group", format!("{scim_group:?}")),
+        ("scim::BulkOperationResult", format!("{bulk_result:?}")),
+        ("okta::User", format!("{okta_user:?}")),
+        ("okta::Group", format!("{okta_group:?}")),
+    ] {
+        assert!(!shown.contains("Zq7"), "{name}: {shown}");
+        assert!(
+            shown.contains("[redacted]") || shown.contains("REDACTED"),
+            "{name}: {shown}"
+        );
+    }
+    assert!(format!("{scim_user:?}").contains("visible-note"));
+    assert!(format!("{okta_user:?}").contains("ada@example.com"));
+    assert!(format!("{okta_group:?}").contains("groups/00g1"));
+}

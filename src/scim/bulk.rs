@@ -201,7 +201,9 @@ pub struct BulkResponse {
     pub extra: Extra,
 }
 
-crate::redact::redacted_debug!(BulkResponse { schemas, operations, @json extra });
+crate::redact::redacted_debug!(BulkResponse {
+    schemas, operations, @json extra,
+});
 
 /// The result of one bulk operation.
 #[derive(Clone, Serialize, Deserialize)]
@@ -228,7 +230,9 @@ pub struct BulkOperationResult {
     pub response: Option<Value>,
 }
 
-crate::redact::redacted_debug!(BulkOperationResult { method, bulk_id, version, location, status, @json response });
+crate::redact::redacted_debug!(BulkOperationResult {
+    method, bulk_id, version, location, status, @json response,
+});
 
 fn de_status<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<u16, D::Error> {
     let v = Value::deserialize(d)?;
