@@ -5,8 +5,8 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::Span;
 use super::keys::{KeyClass, classify, names_secret};
+use super::{Span, at};
 
 /// Calls `hide` on every string or number that is a secret by key, at any depth. Secret
 /// objects and arrays have all their strings and numbers hidden; `true`, `false` and `null`
@@ -169,13 +169,13 @@ pub(super) fn scan(text: &str, spans: &mut Vec<Span>) {
                 };
                 let after = skip_ws(b, end);
                 if closed && b.get(after) == Some(&b':') {
-                    let key = unescape(&text[content.start..content.end]);
+                    let key = unescape(at(text, content.start, content.end));
                     if let Some(top) = stack.last_mut() {
                         top.pending = Some(classify(&key));
                     }
                     i = after + 1;
                 } else {
-                    let raw = &text[content.start..content.end];
+                    let raw = at(text, content.start, content.end);
                     scalar(&mut stack, content, Kind::String, raw, spans);
                     i = end;
                 }
@@ -226,7 +226,7 @@ pub(super) fn scan(text: &str, spans: &mut Vec<Span>) {
                     end,
                     bare: true,
                 };
-                scalar(&mut stack, span, Kind::Bare, &text[i..end], spans);
+                scalar(&mut stack, span, Kind::Bare, at(text, i, end), spans);
                 i = end;
             }
             _ => i += 1,

@@ -57,6 +57,12 @@ const WINDOW: usize = 32 * SNIPPET_LIMIT;
 /// What replaces a secret.
 pub(crate) const REDACTED: &str = "[redacted]";
 
+/// `text[from..to]`, or `""` if that is not a char range of `text` (the scanners only cut at
+/// ASCII bytes, so this is a guard, not a path).
+fn at(text: &str, from: usize, to: usize) -> &str {
+    text.get(from..to).unwrap_or_default()
+}
+
 /// A part of a text to hide. `bare`: it replaces a bare JSON value or a whole container, so
 /// the replacement is quoted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -887,3 +887,35 @@ fn debug_of_public_types_with_open_json_hides_secrets() {
     assert!(format!("{okta_user:?}").contains("ada@example.com"));
     assert!(format!("{okta_group:?}").contains("groups/00g1"));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Any bytes, any secrets, cut or not: no panic, a bounded snippet.
+    #[test]
+    fn redaction_never_panics(
+        body in prop::collection::vec(prop_oneof![
+            any::<u8>(),
+            prop::sample::select(b"{}[]\":,\\%&+=; \nuQ#x0a".to_vec()),
+        ], 0..600),
+        secrets in prop::collection::vec("[%&+\\\\a-c\"é]{0,6}", 0..4),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let r = Redactor::new(secrets.iter().map(String::as_str));
+        let shown = r.snippet(&body);
+        prop_assert!(shown.len() <= SNIPPET_LIMIT + '…'.len_utf8());
+        let text = String::from_utf8_lossy(&body);
+        let mut at = cut.index(text.len() + 1);
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let _ = r.redact_text(&text[..at], true);
+        let _ = r.decode_message(&text, &text);
+        let _ = display_raw_url(&text);
+        let mut headers = HeaderMap::new();
+        if let Ok(v) = HeaderValue::from_bytes(&body) {
+            headers.insert(http::header::AUTHORIZATION, v);
+        }
+        let _ = Redactor::for_request(&headers, Some(&body)).with_json_body(&body);
+    }
+}

@@ -4,9 +4,9 @@
 
 use base64::Engine as _;
 
-use super::Span;
 use super::json::is_number;
 use super::keys::{KeyClass, classify, is_secret_header};
+use super::{Span, at};
 
 /// `key=value` pairs whose key (percent- and `+`-decoded: `pass%77ord`) is a secret key.
 /// The value runs to `&`, whitespace, a quote, `<`, `>` or a JSON escape (`\"`, `\u0026`).
@@ -20,10 +20,16 @@ pub(super) fn scan_pairs(text: &str, spans: &mut Vec<Span>) {
         if k == eq {
             continue;
         }
-        let mut key = &text[k..eq];
+        let mut key = at(text, k, eq);
         // `a=1\u0026token=x`: a JSON-escaped `&` before the key.
-        if k > 0 && b[k - 1] == b'\\' && key.len() > 5 && key[..5].eq_ignore_ascii_case("u0026") {
-            key = &key[5..];
+        if k > 0
+            && b[k - 1] == b'\\'
+            && key.len() > 5
+            && key
+                .get(..5)
+                .is_some_and(|u| u.eq_ignore_ascii_case("u0026"))
+        {
+            key = key.get(5..).unwrap_or_default();
         }
         let class = classify(&form_decode(key.as_bytes()));
         if !matches!(class, KeyClass::Secret | KeyClass::SecretString) {
@@ -31,7 +37,7 @@ pub(super) fn scan_pairs(text: &str, spans: &mut Vec<Span>) {
         }
         let start = eq + 1;
         let end = value_end(b, start, true);
-        if end == start || (class == KeyClass::SecretString && is_number(&text[start..end])) {
+        if end == start || (class == KeyClass::SecretString && is_number(at(text, start, end))) {
             continue;
         }
         spans.push(Span {
@@ -75,7 +81,7 @@ pub(super) fn scan_header_lines(text: &str, spans: &mut Vec<Span>) {
         while k > 0 && (b[k - 1].is_ascii_alphanumeric() || matches!(b[k - 1], b'-' | b'_')) {
             k -= 1;
         }
-        if k == colon || !is_secret_header(&text[k..colon]) {
+        if k == colon || !is_secret_header(at(text, k, colon)) {
             continue;
         }
         let mut start = colon + 1;
@@ -111,8 +117,10 @@ pub(super) fn scan_schemes(text: &str, truncated: bool, spans: &mut Vec<Span>) {
         while word_end < b.len() && b[word_end].is_ascii_alphanumeric() {
             word_end += 1;
         }
-        let word = &text[i..word_end];
-        let scheme = SCHEMES.iter().find(|s| s.eq_ignore_ascii_case(word));
+        let word = at(text, i, word_end);
+        let scheme = matches!(word.len(), 4..=6 | 9)
+            .then(|| SCHEMES.iter().find(|s| s.eq_ignore_ascii_case(word)))
+            .flatten();
         let mut start = word_end;
         while start < b.len() && matches!(b[start], b' ' | b'\t') {
             start += 1;
@@ -128,7 +136,7 @@ pub(super) fn scan_schemes(text: &str, truncated: bool, spans: &mut Vec<Span>) {
         while end < b.len() && b[end] == b'=' {
             end += 1;
         }
-        let credential = &text[start..end];
+        let credential = at(text, start, end);
         let at_cut = truncated && end == b.len();
         let param = b
             .get(end)
@@ -178,7 +186,7 @@ pub(super) fn scan_jwts(text: &str, truncated: bool, spans: &mut Vec<Span>) {
         while end < b.len() && (is_b64url(b[end]) || b[end] == b'.') {
             end += 1;
         }
-        let mut parts = text[start..end].split('.');
+        let mut parts = at(text, start, end).split('.');
         let header = parts.next().map_or(0, str::len);
         let payload = parts.next().map_or(0, str::len);
         let at_cut = truncated && end == b.len() && end - start >= 6;
