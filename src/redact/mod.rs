@@ -161,18 +161,9 @@ impl Redactor {
         reason = "wired by the transport (issue 7): Response keeps a Redactor"
     )]
     pub(crate) fn with_body(self, content_type: Option<&str>, body: &[u8]) -> Self {
-        let essence = content_type
-            .and_then(|ct| ct.split(';').next())
-            .map(|e| e.trim().to_ascii_lowercase())
-            .unwrap_or_default();
-        let json = essence == "application/json"
-            || (essence.starts_with("application/") && essence.ends_with("+json"))
-            || (essence.is_empty() && body.trim_ascii_start().first() == Some(&b'{'));
-        if json {
-            self.with_json_body(body)
-        } else {
-            self.with_form_body(body)
-        }
+        let mut found = Vec::new();
+        harvest_body(content_type, body, &mut found);
+        self.with_all(found)
     }
 
     /// The redactor for a request: the secrets in its headers and in its body (read by the
@@ -182,16 +173,15 @@ impl Redactor {
         reason = "wired by the transport (issue 7): Response keeps a Redactor"
     )]
     pub(crate) fn for_request(headers: &HeaderMap, body: Option<&[u8]>) -> Self {
-        let redactor = Redactor::none().with_headers(headers);
-        match body {
-            Some(body) if !body.is_empty() => {
-                let content_type = headers
-                    .get(http::header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok());
-                redactor.with_body(content_type, body)
-            }
-            _ => redactor,
+        let mut found = Vec::new();
+        harvest::from_headers(headers, &mut found);
+        if let Some(body) = body.filter(|b| !b.is_empty()) {
+            let content_type = headers
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok());
+            harvest_body(content_type, body, &mut found);
         }
+        Redactor::none().with_all(found)
     }
 
     /// How many exact secrets this redactor knows.
@@ -328,6 +318,23 @@ impl Redactor {
             exact::scan(text, truncated, index, &mut spans);
         }
         splice(text, spans)
+    }
+}
+
+/// The secrets of a body of this content type: JSON (`application/json`,
+/// `application/*+json`, or no type and a `{`), anything else read as a form.
+fn harvest_body(content_type: Option<&str>, body: &[u8], found: &mut Vec<SecretString>) {
+    let essence = content_type
+        .and_then(|ct| ct.split(';').next())
+        .map(|e| e.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let json = essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+        || (essence.is_empty() && body.trim_ascii_start().first() == Some(&b'{'));
+    if json {
+        harvest::from_json(body, found);
+    } else {
+        harvest::from_form(body, found);
     }
 }
 
