@@ -2,8 +2,8 @@
 //!
 //! Every failure is data: the HTTP status, the provider's own error fields and the request id
 //! travel with the error, so callers can branch on them without matching strings.
-//! No variant ever holds a secret: response bodies are cut to a short snippet and token
-//! values inside JSON snippets are redacted before they are stored.
+//! No variant ever holds a secret: response bodies and messages go through the one
+//! redactor ([`crate::redact`]) before they are stored.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,9 +12,6 @@ use http::StatusCode;
 
 /// Shorthand for `Result<T, scimkit::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// How many bytes of an unexpected body an error keeps.
-pub(crate) const SNIPPET_LIMIT: usize = 256;
 
 /// Everything that can go wrong in scimkit.
 ///
@@ -427,157 +424,9 @@ pub(crate) fn bounded(text: &str) -> String {
     format!("{}…", &text[..end])
 }
 
-/// Keys whose values are secrets wherever they appear in a JSON body.
-const SECRET_KEYS: &[&str] = &[
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "client_secret",
-    "client_assertion",
-    "password",
-    "token",
-    "value",
-];
-
-/// The first bytes of a body, safe to put in an error: JSON token values are redacted.
-pub(crate) fn snippet(body: &[u8]) -> String {
-    if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body) {
-        redact(&mut value, false);
-        let text = value.to_string();
-        return cut(&text);
-    }
-    // Not JSON (or cut short): scrub `"access_token": "..."` pairs and `access_token=...`
-    // form pairs from the text.
-    let text = redact_json_text(&String::from_utf8_lossy(body));
-    let mut out = String::with_capacity(text.len().min(SNIPPET_LIMIT));
-    for (i, part) in text.split('&').enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        match part.split_once('=') {
-            Some((k, _)) if SECRET_KEYS[..5].contains(&k.trim()) => {
-                out.push_str(k);
-                out.push_str("=[redacted]");
-            }
-            _ => out.push_str(part),
-        }
-    }
-    cut(&out)
-}
-
-fn redact(value: &mut serde_json::Value, inside_credentials: bool) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (k, v) in map.iter_mut() {
-                let key = k.as_str();
-                let secret_key = SECRET_KEYS[..6].contains(&key)
-                    || (inside_credentials && SECRET_KEYS.contains(&key));
-                if secret_key && !v.is_object() {
-                    *v = serde_json::Value::String("[redacted]".into());
-                } else {
-                    redact(
-                        v,
-                        inside_credentials || key == "credentials" || key == "password",
-                    );
-                }
-            }
-        }
-        serde_json::Value::Array(items) => {
-            for v in items {
-                redact(v, inside_credentials);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Replaces the string value after each secret key in JSON-looking text, even when the
-/// text is not valid JSON (a truncated body).
-fn redact_json_text(text: &str) -> String {
-    let mut out = text.to_owned();
-    for key in &SECRET_KEYS[..6] {
-        let needle = format!("\"{key}\"");
-        let mut from = 0;
-        while let Some(found) = out[from..].find(&needle) {
-            let after_key = from + found + needle.len();
-            let rest = &out[after_key..];
-            let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n', ':']);
-            if !trimmed.starts_with('"') {
-                from = after_key;
-                continue;
-            }
-            let value_start = after_key + (rest.len() - trimmed.len()) + 1;
-            let bytes = out.as_bytes();
-            let mut end = value_start;
-            while end < bytes.len() && bytes[end] != b'"' {
-                end += if bytes[end] == b'\\' { 2 } else { 1 };
-            }
-            let end = end.min(out.len());
-            out.replace_range(value_start..end, "[redacted]");
-            from = value_start + "[redacted]".len();
-        }
-    }
-    out
-}
-
-fn cut(text: &str) -> String {
-    if text.len() <= SNIPPET_LIMIT {
-        return text.to_owned();
-    }
-    let mut end = SNIPPET_LIMIT;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
-}
-
-/// A URL fit for an error message or a log: no query, no fragment, no credentials.
-pub(crate) fn display_url(url: &url::Url) -> String {
-    let mut shown = url.clone();
-    shown.set_query(None);
-    shown.set_fragment(None);
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
-    shown.to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn snippet_redacts_tokens_in_json() {
-        let body = br#"{"access_token":"s3cr3t-token","token_type":"bearer"}"#;
-        let s = snippet(body);
-        assert!(!s.contains("s3cr3t"), "{s}");
-        assert!(s.contains("token_type"));
-    }
-
-    #[test]
-    fn snippet_redacts_nested_password_values() {
-        let body = br#"{"credentials":{"password":{"value":"hunter2"}},"profile":{"login":"a"}}"#;
-        let s = snippet(body);
-        assert!(!s.contains("hunter2"), "{s}");
-        assert!(s.contains("login"));
-    }
-
-    #[test]
-    fn snippet_redacts_tokens_in_truncated_json() {
-        let s = snippet(br#"{"token_type":"Bearer","access_token": "abc\"def"#);
-        assert!(!s.contains("abc") && !s.contains("def"), "{s}");
-        assert!(s.contains("Bearer"));
-    }
-
-    #[test]
-    fn snippet_redacts_form_tokens_and_cuts_long_bodies() {
-        assert_eq!(
-            snippet(b"a=1&access_token=xyz"),
-            "a=1&access_token=[redacted]"
-        );
-        let long = "é".repeat(400);
-        let s = snippet(long.as_bytes());
-        assert!(s.len() <= SNIPPET_LIMIT + '…'.len_utf8());
-    }
 
     #[test]
     fn retryable_classification() {
@@ -609,11 +458,5 @@ mod tests {
             oauth.to_string(),
             "OAuth error invalid_client (request id r1)"
         );
-    }
-
-    #[test]
-    fn display_url_drops_query_and_userinfo() {
-        let url = url::Url::parse("https://u:p@h.example/x?token=abc#f").unwrap();
-        assert_eq!(display_url(&url), "https://h.example/x");
     }
 }

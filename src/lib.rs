@@ -107,3 +107,14 @@ pub type Patch = scim::Patch;
 pub use transport::{RateLimit, RetryPolicy, Transport, TransportBuilder};
 
 pub use secrecy::{ExposeSecret, SecretString};
+
+/// Not public API: hooks for the crate's own benches. Anything here may change or go away in
+/// any release.
+#[doc(hidden)]
+pub mod __private {
+    /// The snippet an error would keep of `body`, with `secrets` as the request's exact
+    /// secrets (the crate-private `redact::Redactor::snippet`).
+    pub fn snippet(body: &[u8], secrets: &[&str]) -> String {
+        crate::redact::Redactor::new(secrets.iter().copied()).snippet(body)
+    }
+}

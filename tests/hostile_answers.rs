@@ -10,9 +10,8 @@
 //! reset is seen once (`OutcomeUnknown { idempotent: false }`), a GET answered by a reset and
 //! then a 200 succeeds after two.
 //!
-//! The paging table (cycles and lying paging fields) is at the end; so is
-//! `pending_redactor_branch` (secrets from the request body echoed back), `#[ignore]`d until
-//! the full redactor lands.
+//! The paging table (cycles and lying paging fields) and the table of secrets from the
+//! request body echoed back are at the end.
 
 #[path = "support/hostile.rs"]
 mod hostile;
@@ -1650,13 +1649,11 @@ fn paging_cases() -> Vec<Case> {
     ]
 }
 
-/// Echoed secrets the request carried in its body (not in a header): fixed by the redactor
-/// branch, whose redactor scrubs the exact secret values a request carried (client secret,
-/// passwords) wherever a server echoes them. Today's interim redactor knows only the
-/// sensitive headers.
-fn redactor_branch_cases() -> Vec<Case> {
+/// Echoed secrets the request carried in its body (not in a header): the redactor scrubs the
+/// exact secret values a request carried (client secret, passwords) wherever a server echoes
+/// them.
+fn echoed_body_secret_cases() -> Vec<Case> {
     vec![
-        // fixed by the redactor branch
         case(
             "token (body auth): 400 echoing the form in error_description",
             Call::TokenBody,
@@ -1664,7 +1661,6 @@ fn redactor_branch_cases() -> Vec<Case> {
             err!(Error::OAuth(e) if e.error == "invalid_client"),
             1,
         ),
-        // fixed by the redactor branch
         case(
             "token (body auth): 401 plain text naming the secret",
             Call::TokenBody,
@@ -1672,7 +1668,6 @@ fn redactor_branch_cases() -> Vec<Case> {
             err!(Error::Http(h) if h.status == 401),
             1,
         ),
-        // fixed by the redactor branch
         case(
             "token (Basic): 400 naming the decoded secret",
             Call::TokenBasic,
@@ -1680,7 +1675,6 @@ fn redactor_branch_cases() -> Vec<Case> {
             err!(Error::OAuth(e) if e.error == "invalid_client"),
             1,
         ),
-        // fixed by the redactor branch
         case(
             "SCIM create: 400 echoing the body (password) in detail",
             Call::ScimCreate,
@@ -1688,7 +1682,6 @@ fn redactor_branch_cases() -> Vec<Case> {
             err!(Error::Scim(e) if e.kind() == Some(ScimErrorKind::InvalidValue)),
             1,
         ),
-        // fixed by the redactor branch
         case(
             "SCIM create: 500 text echoing the escaped body",
             Call::ScimCreate,
@@ -1696,7 +1689,6 @@ fn redactor_branch_cases() -> Vec<Case> {
             err!(Error::Http(h) if h.status == 500),
             1,
         ),
-        // fixed by the redactor branch
         case(
             "Okta create: 400 E0000001 naming the password in errorCauses",
             Call::OktaCreate,
@@ -1714,7 +1706,6 @@ async fn paging_answers() {
 }
 
 #[tokio::test]
-#[ignore = "fixed by the redactor branch: run after the merge (cargo test --test hostile_answers -- --ignored)"]
-async fn pending_redactor_branch() {
-    run_table("redactor", redactor_branch_cases()).await;
+async fn echoed_body_secrets() {
+    run_table("echoed body secrets", echoed_body_secret_cases()).await;
 }

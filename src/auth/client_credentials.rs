@@ -19,7 +19,8 @@ use super::token_endpoint::TokenEndpoint;
 use super::token_response::MAX_TOKEN_LIFETIME;
 use super::{AuthRequest, Authenticator, BoxFuture, header_value};
 use crate::clock::{Clock, SharedClock};
-use crate::error::{Error, Result, display_url};
+use crate::error::{Error, Result};
+use crate::redact::display_url;
 use crate::store::TokenStore;
 use crate::transport::Transport;
 

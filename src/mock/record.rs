@@ -134,12 +134,34 @@ impl RecordedRequest {
 
 impl fmt::Debug for RecordedRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Like every `Debug` of the crate: no query value and no credential. The fields
+        // themselves keep what was sent, for assertions.
+        let query: Vec<String> = self
+            .query
+            .as_deref()
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .map(|(k, _)| k.into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                let hidden = matches!(
+                    k.as_str(),
+                    "authorization" | "proxy-authorization" | "cookie" | "dpop" | "x-api-key"
+                );
+                (k.as_str(), if hidden { "[redacted]" } else { v.as_str() })
+            })
+            .collect();
         f.debug_struct("RecordedRequest")
             .field("seq", &self.seq)
             .field("method", &self.method)
             .field("path", &self.path)
-            .field("query", &self.query)
-            .field("headers", &self.headers)
+            .field("query", &query)
+            .field("headers", &headers)
             .field("body", &format_args!("<{} bytes>", self.body.len()))
             .field("status", &self.status)
             .field("fault", &self.fault)

@@ -16,6 +16,7 @@ mod config;
 mod discovery;
 mod filter;
 mod input;
+mod kind;
 mod list;
 mod patch;
 mod render;

@@ -61,21 +61,16 @@ pub fn normalize_org_url(input: &str) -> Result<Url> {
             .all(|c| c.is_ascii_alphanumeric() || c == '-')
         {
             return Err(Error::config(format!(
-                "{trimmed:?} is not an Okta org name: use letters, digits and '-' (my-org), or the full URL"
+                "{:?} is not an Okta org name: use letters, digits and '-' (my-org), or the full URL",
+                crate::redact::display_raw_url(trimmed)
             )));
         }
         format!("https://{}.okta.com", trimmed.to_ascii_lowercase())
     } else {
         format!("https://{trimmed}")
     };
-    // What the caller typed, without any `user:password@` part, for error messages.
-    let shown = match trimmed.rsplit_once('@') {
-        Some((before, after)) => match before.split_once("://") {
-            Some((scheme, _)) => format!("{scheme}://***@{after}"),
-            None => format!("***@{after}"),
-        },
-        None => trimmed.to_owned(),
-    };
+    // What the caller typed, without user info or query, for error messages.
+    let shown = crate::redact::display_raw_url(trimmed);
     let mut url = Url::parse(&with_scheme)
         .map_err(|e| Error::config(format!("the Okta org URL {shown:?} is not a URL: {e}")))?;
     if !url.username().is_empty() || url.password().is_some() {
@@ -428,7 +423,7 @@ impl OktaClient {
         if url.origin() != self.inner.org.origin() {
             return Err(Error::config(format!(
                 "send_json takes a path relative to the org, not a URL on another origin ({})",
-                crate::error::display_url(&url)
+                crate::redact::display_url(&url)
             )));
         }
         let mut request = ApiRequest::new(method, url);

@@ -40,7 +40,10 @@ pub(crate) fn okta_error_shape(response: &Response) -> Option<Error> {
         status: response.status,
         error_code: text(&body.error_code),
         error_summary: text(&body.error_summary),
-        error_link: body.error_link.as_deref().map(text),
+        error_link: body
+            .error_link
+            .as_deref()
+            .map(|l| text(&crate::redact::display_raw_url(l))),
         error_id: body.error_id.as_deref().map(text),
         error_causes: body
             .error_causes

@@ -39,9 +39,14 @@ pub struct List<T> {
 
 impl<T> fmt::Debug for List<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The query's values (a search expression, a cursor) are the caller's data: only the
+        // parameter names are shown.
         f.debug_struct("List")
-            .field("url", &self.url.as_str())
-            .field("params", &self.params)
+            .field("url", &crate::redact::display_url(&self.url))
+            .field(
+                "params",
+                &self.params.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+            )
             .field("max_pages", &self.max_pages)
             .finish()
     }

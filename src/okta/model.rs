@@ -163,7 +163,7 @@ open_enum! {
 /// assert_eq!(p.cost_center.as_deref(), Some("42"));
 /// assert_eq!(p.custom["badge"], 7);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DefaultProfile {
@@ -244,6 +244,13 @@ pub struct DefaultProfile {
     pub custom: Map<String, Value>,
 }
 
+crate::redact::redacted_debug!(DefaultProfile {
+    login, email, second_email, first_name, last_name, middle_name, display_name, nick_name,
+    title, mobile_phone, primary_phone, city, country_code, preferred_language, locale,
+    timezone, user_type, employee_number, cost_center, organization, division, department,
+    manager_id, manager, @json custom,
+});
+
 impl DefaultProfile {
     /// A profile with the four attributes Okta requires: login, email, first and last name.
     ///
@@ -294,7 +301,7 @@ impl DefaultProfile {
 /// assert_eq!(u.status, UserStatus::Active);
 /// assert_eq!(u.profile.custom["favouriteColour"], "teal");
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct User<P = DefaultProfile> {
@@ -332,6 +339,11 @@ pub struct User<P = DefaultProfile> {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+crate::redact::redacted_debug!(User<P> {
+    id, status, transitioning_to_status, created, activated, status_changed, last_login,
+    last_updated, password_changed, profile, @json credentials, @json extra,
+});
 
 /// What [`Users::activate`](super::Users::activate) and
 /// [`Users::reactivate`](super::Users::reactivate) return: an activation link and token when
@@ -510,7 +522,7 @@ impl<P: Serialize> Serialize for CreateUser<P> {
 /// let p = scimkit::okta::GroupProfile::new("Engineering").description("Everyone who builds");
 /// assert_eq!(serde_json::to_value(&p).unwrap()["description"], "Everyone who builds");
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GroupProfile {
     /// The group's name.
@@ -523,6 +535,10 @@ pub struct GroupProfile {
     #[serde(flatten)]
     pub custom: Map<String, Value>,
 }
+
+crate::redact::redacted_debug!(GroupProfile {
+    name, description, @json custom,
+});
 
 impl GroupProfile {
     /// A profile with just a name.
@@ -541,7 +557,7 @@ impl GroupProfile {
 }
 
 /// An Okta group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Group {
@@ -569,8 +585,13 @@ pub struct Group {
     pub extra: Map<String, Value>,
 }
 
+crate::redact::redacted_debug!(Group {
+    id, group_type, created, last_updated, last_membership_updated, object_class, profile,
+    @json extra,
+});
+
 /// An admin role assigned to a user or a group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RoleAssignment {
@@ -598,6 +619,10 @@ pub struct RoleAssignment {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+crate::redact::redacted_debug!(RoleAssignment {
+    id, role_type, label, status, assignment_type, created, last_updated, @json extra,
+});
 
 #[cfg(test)]
 mod tests {

@@ -13,17 +13,29 @@ use url::Url;
 
 use super::client::OktaClient;
 use super::model::{Group, RoleAssignment, User};
-use crate::error::{Error, Result, display_url};
+use crate::error::{Error, Result};
+use crate::redact::display_url;
 use crate::transport::{self, PageFuture, PageSource, Paginator, PagingEnd};
 
 /// One link of an RFC 8288 `Link` header: the target and its parameters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its `Debug` shows the target without its query.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Link {
     /// The target as written between `<` and `>` (possibly relative).
     pub target: String,
     /// Parameters in order, names lower-cased, values unquoted.
     pub params: Vec<(String, String)>,
+}
+
+impl fmt::Debug for Link {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Link")
+            .field("target", &crate::redact::display_raw_url(&self.target))
+            .field("params", &self.params)
+            .finish()
+    }
 }
 
 impl Link {
@@ -219,13 +231,24 @@ pub(crate) fn after_of(url: &Url) -> Option<String> {
 }
 
 /// One page of a listing: its items and the link to the next page.
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` shows the next link without its query.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct Page<T> {
     /// The items on this page.
     pub items: Vec<T>,
     /// The next page's URL (`rel="next"`), `None` on the last page.
     pub next: Option<Url>,
+}
+
+impl<T: fmt::Debug> fmt::Debug for Page<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Page")
+            .field("items", &self.items)
+            .field("next", &self.next.as_ref().map(display_url))
+            .finish()
+    }
 }
 
 impl<T> Page<T> {

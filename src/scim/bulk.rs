@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::client::SCIM_JSON;
 use super::error::ScimErrorKind;
 use super::resource::to_body;
-use super::serde_util::{opt_u64, redacted};
+use super::serde_util::opt_u64;
 use super::{Extra, Patch, Resource, ScimClient, schema};
 use crate::transport::ApiRequest;
 use crate::{Error, Result};
@@ -51,7 +51,7 @@ impl Serialize for Bulk {
     }
 }
 
-/// One bulk operation. `Debug` hides password values in `data`.
+/// One bulk operation. `Debug` hides secret values in `data`.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -78,7 +78,7 @@ impl fmt::Debug for BulkOperation {
             .field("bulk_id", &self.bulk_id)
             .field("path", &self.path)
             .field("version", &self.version)
-            .field("data", &self.data.as_ref().map(redacted))
+            .field("data", &crate::redact::Redacted(&self.data))
             .finish()
     }
 }
@@ -187,7 +187,7 @@ impl Bulk {
 }
 
 /// The answer to a bulk request: one result per operation sent.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct BulkResponse {
     /// `urn:ietf:params:scim:api:messages:2.0:BulkResponse`.
@@ -201,8 +201,12 @@ pub struct BulkResponse {
     pub extra: Extra,
 }
 
+crate::redact::redacted_debug!(BulkResponse {
+    schemas, operations, @json extra,
+});
+
 /// The result of one bulk operation.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkOperationResult {
@@ -225,6 +229,10 @@ pub struct BulkOperationResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<Value>,
 }
+
+crate::redact::redacted_debug!(BulkOperationResult {
+    method, bulk_id, version, location, status, @json response,
+});
 
 fn de_status<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<u16, D::Error> {
     let v = Value::deserialize(d)?;

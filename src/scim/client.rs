@@ -13,7 +13,7 @@ use super::Resource;
 use super::discovery::{ListOrArray, ResourceType, Schema, ServiceProviderConfig};
 use super::error::scim_error;
 use crate::auth::{Authenticator, SharedAuthenticator};
-use crate::error::display_url;
+use crate::redact::display_url;
 use crate::transport::{ApiRequest, Response, Transport};
 use crate::{Error, Result};
 
@@ -105,7 +105,10 @@ impl ScimClientBuilder {
             )));
         }
         if base.cannot_be_a_base() {
-            return Err(Error::config(format!("{raw:?} cannot be a base URL")));
+            return Err(Error::config(format!(
+                "{:?} cannot be a base URL",
+                crate::redact::display_raw_url(&raw)
+            )));
         }
         base.set_query(None);
         base.set_fragment(None);

@@ -17,7 +17,7 @@ use super::{Extra, Meta};
 /// assert!(spc.patch.supported);
 /// assert_eq!(spc.filter.max_results, Some(200));
 /// ```
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceProviderConfig {
@@ -58,6 +58,11 @@ pub struct ServiceProviderConfig {
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+crate::redact::redacted_debug!(ServiceProviderConfig {
+    schemas, documentation_uri, patch, bulk, filter, change_password, sort, etag, pagination,
+    @json authentication_schemes, meta, @json extra,
+});
 
 /// `{ "supported": bool }`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -155,7 +160,7 @@ pub struct PaginationConfig {
 }
 
 /// A resource type the server offers (RFC 7643 §6).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ResourceType {
@@ -185,6 +190,10 @@ pub struct ResourceType {
     pub extra: Extra,
 }
 
+crate::redact::redacted_debug!(ResourceType {
+    id, name, endpoint, description, schema, schema_extensions, meta, @json extra,
+});
+
 /// An extension schema of a resource type.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -198,7 +207,7 @@ pub struct SchemaExtension {
 }
 
 /// A schema definition (RFC 7643 §7).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Schema {
@@ -222,9 +231,13 @@ pub struct Schema {
     pub extra: Extra,
 }
 
+crate::redact::redacted_debug!(Schema {
+    id, name, description, attributes, meta, @json extra,
+});
+
 /// An attribute definition. Enumerated characteristics (`type`, `mutability`, `returned`,
 /// `uniqueness`) are kept as sent, so values from newer specifications are not lost.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SchemaAttribute {
@@ -268,6 +281,11 @@ pub struct SchemaAttribute {
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+crate::redact::redacted_debug!(SchemaAttribute {
+    name, kind, multi_valued, required, case_exact, mutability, returned, uniqueness,
+    description, sub_attributes, @json canonical_values, reference_types, @json extra,
+});
 
 /// Reads a discovery listing that is either a `ListResponse` or a bare JSON array (both are
 /// seen in the wild).

@@ -16,7 +16,7 @@ use super::{Extension, Extra, schema};
 ///     "Engineering"
 /// );
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EnterpriseUser {
@@ -42,6 +42,10 @@ pub struct EnterpriseUser {
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+crate::redact::redacted_debug!(EnterpriseUser {
+    employee_number, cost_center, organization, division, department, manager, @json extra,
+});
 
 impl EnterpriseUser {
     /// An empty extension.
@@ -91,7 +95,7 @@ impl Extension for EnterpriseUser {
 }
 
 /// A reference to a user's manager.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Manager {
@@ -108,6 +112,10 @@ pub struct Manager {
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+crate::redact::redacted_debug!(Manager {
+    value, reference, display_name, @json extra,
+});
 
 impl Manager {
     /// A manager reference by id.

@@ -15,7 +15,7 @@ use crate::Result;
 /// let json = serde_json::to_value(&group).unwrap();
 /// assert_eq!(json["members"][0]["value"], "2819c223");
 /// ```
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Group {
@@ -49,6 +49,10 @@ pub struct Group {
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+crate::redact::redacted_debug!(Group {
+    schemas, id, external_id, display_name, members, meta, @json extra,
+});
 
 impl Group {
     /// A group with the given `displayName`.
@@ -92,7 +96,7 @@ impl Resource for Group {
 }
 
 /// A group member.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Member {
     /// The member's id.
@@ -111,6 +115,10 @@ pub struct Member {
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+crate::redact::redacted_debug!(Member {
+    value, reference, display, kind, @json extra,
+});
 
 impl Member {
     /// A member by id, with no type.

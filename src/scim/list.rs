@@ -18,7 +18,7 @@ use super::{Extra, schema};
 /// assert_eq!(page.resources[0].user_name, "a");
 /// assert_eq!(page.total_results, None);
 /// ```
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", bound(deserialize = "T: Deserialize<'de>"))]
 #[non_exhaustive]
 pub struct ListResponse<T> {
@@ -64,6 +64,11 @@ pub struct ListResponse<T> {
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+crate::redact::redacted_debug!(ListResponse<T> {
+    schemas, total_results, items_per_page, start_index, resources, next_cursor,
+    previous_cursor, @json extra,
+});
 
 impl<T> ListResponse<T> {
     /// A page holding `resources`, as a server would send it.

@@ -15,7 +15,7 @@ use super::Extra;
 /// ).unwrap();
 /// assert_eq!(meta.version.as_deref(), Some("W/\"3\""));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Meta {
@@ -38,3 +38,7 @@ pub struct Meta {
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+crate::redact::redacted_debug!(Meta {
+    resource_type, created, last_modified, location, version, @json extra,
+});

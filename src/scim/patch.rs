@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::filter::{AttrPath, Filter, FilterParseError};
 use super::schema;
-use super::serde_util::{is_password_path, redacted};
+use crate::redact::{is_secret_path, redacted_json};
 use crate::{Error, Result};
 
 /// A PATCH request: a list of operations applied in order.
@@ -36,8 +36,8 @@ pub struct Patch {
     pub operations: Vec<PatchOperation>,
 }
 
-/// One PATCH operation. `Debug` hides password values (a `password` path, or a `password`
-/// attribute inside the value).
+/// One PATCH operation. `Debug` hides secret values: the whole value when the path names a
+/// secret (`password`, `urn:...:User:password`), and secret attributes inside it.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PatchOperation {
@@ -54,10 +54,10 @@ pub struct PatchOperation {
 impl fmt::Debug for PatchOperation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let value = self.value.as_ref().map(|v| {
-            if self.path.as_deref().is_some_and(is_password_path) {
+            if self.path.as_deref().is_some_and(is_secret_path) {
                 Value::String("[redacted]".into())
             } else {
-                redacted(v)
+                redacted_json(v)
             }
         });
         f.debug_struct("PatchOperation")

@@ -4,7 +4,6 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serializer};
-use serde_json::Value;
 use std::fmt;
 
 struct LenientBool;
@@ -132,57 +131,4 @@ where
     T: Deserialize<'de>,
 {
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
-}
-
-/// Whether an attribute name or path (`password`, `urn:...:User:password`) names a password.
-pub(crate) fn is_password_path(path: &str) -> bool {
-    path.rsplit([':', '.'])
-        .next()
-        .is_some_and(|last| last.trim().eq_ignore_ascii_case("password"))
-}
-
-/// A copy of `value` for `Debug` output: the value of every `password` attribute, at any
-/// depth, is replaced with `"[redacted]"`.
-pub(crate) fn redacted(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    let v = if is_password_path(k) && !v.is_null() {
-                        Value::String("[redacted]".into())
-                    } else {
-                        redacted(v)
-                    };
-                    (k.clone(), v)
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(redacted).collect()),
-        other => other.clone(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redaction_hides_passwords_at_any_depth_and_keeps_the_rest() {
-        let v = serde_json::json!({
-            "userName": "alice",
-            "Password": "s3cret-1",
-            "Operations": [{"op": "replace", "value": {"password": "s3cret-2", "active": true}}],
-            "urn:example:ext:password": "s3cret-3",
-        });
-        let shown = redacted(&v).to_string();
-        assert!(!shown.contains("s3cret"), "{shown}");
-        assert!(
-            shown.contains("alice") && shown.contains("active"),
-            "{shown}"
-        );
-        assert!(is_password_path(
-            "urn:ietf:params:scim:schemas:core:2.0:User:password"
-        ));
-        assert!(!is_password_path("passwordChanged"));
-    }
 }

@@ -22,7 +22,7 @@ use crate::Result;
 /// let json = serde_json::to_value(&user).unwrap();
 /// assert_eq!(json["name"]["familyName"], "Liddell");
 /// ```
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct User {
@@ -162,6 +162,13 @@ pub struct User {
     pub extra: Extra,
 }
 
+crate::redact::redacted_debug!(User {
+    schemas, id, external_id, user_name, name, display_name, nick_name, profile_url, title,
+    user_type, preferred_language, locale, timezone, active, password, emails, phone_numbers,
+    ims, photos, addresses, groups, entitlements, roles, x509_certificates, enterprise, meta,
+    @json extra,
+});
+
 impl User {
     /// A user with the given `userName` and nothing else.
     pub fn new(user_name: impl Into<String>) -> Self {
@@ -249,7 +256,7 @@ impl Resource for User {
 }
 
 /// The components of a user's name.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Name {
@@ -276,6 +283,11 @@ pub struct Name {
     pub extra: Extra,
 }
 
+crate::redact::redacted_debug!(Name {
+    formatted, family_name, given_name, middle_name, honorific_prefix, honorific_suffix,
+    @json extra,
+});
+
 impl Name {
     /// A name from given and family names.
     pub fn new(given_name: impl Into<String>, family_name: impl Into<String>) -> Self {
@@ -294,7 +306,7 @@ impl Name {
 ///     serde_json::from_str(r#"{"value":"a@b.c","type":"work","primary":"True"}"#).unwrap();
 /// assert_eq!(v.primary, Some(true));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MultiValued {
     /// The value.
@@ -320,6 +332,10 @@ pub struct MultiValued {
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+crate::redact::redacted_debug!(MultiValued {
+    value, display, kind, primary, reference, @json extra,
+});
 
 impl MultiValued {
     /// A value with nothing else set.
@@ -350,7 +366,7 @@ impl MultiValued {
 }
 
 /// A postal address.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Address {
@@ -386,3 +402,8 @@ pub struct Address {
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+crate::redact::redacted_debug!(Address {
+    formatted, street_address, locality, region, postal_code, country, kind, primary,
+    @json extra,
+});

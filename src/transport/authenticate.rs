@@ -24,7 +24,6 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 ///
 /// The transport builds a fresh one for every attempt, from the request as the caller made
 /// it, so whatever an authenticator adds (a header, form fields) is never added twice.
-#[derive(Debug)]
 #[non_exhaustive]
 pub struct AuthRequest<'a> {
     /// The request's method.
@@ -37,6 +36,18 @@ pub struct AuthRequest<'a> {
     /// `application/x-www-form-urlencoded` token request). `None` when the request has no
     /// body.
     pub body: Option<&'a mut Bytes>,
+}
+
+impl fmt::Debug for AuthRequest<'_> {
+    /// The method, the URL without its query, and the header names: never a value.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthRequest")
+            .field("method", self.method)
+            .field("url", &crate::redact::display_url(self.url))
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("body_len", &self.body.as_ref().map(|b| b.len()))
+            .finish()
+    }
 }
 
 impl<'a> AuthRequest<'a> {

@@ -5,11 +5,13 @@
 use http::StatusCode;
 use url::Url;
 
-use crate::error::{Error, TlsErrorKind, display_url};
+use super::response::Sent;
+use crate::error::{Error, TlsErrorKind};
+use crate::redact::{Redactor, display_url};
 
 /// The root cause of a reqwest error, with any full URL (which may carry a query) replaced
-/// by the shown one.
-fn root_message(e: &reqwest::Error, shown: &str) -> String {
+/// by the shown one, scrubbed of the secrets the attempt carried.
+fn root_message(e: &reqwest::Error, shown: &str, sent: &Sent) -> String {
     let mut message = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
@@ -19,7 +21,7 @@ fn root_message(e: &reqwest::Error, shown: &str) -> String {
     if let Some(full) = e.url().map(|u| u.as_str().to_owned()) {
         message = message.replace(&full, shown);
     }
-    message
+    Redactor::for_request(&sent.headers, sent.body.as_deref()).scrub(&message)
 }
 
 /// Every message in the error's source chain, lower-cased, for recognising TLS failures
@@ -92,10 +94,10 @@ pub(crate) fn tls_kind(text: &str) -> Option<TlsErrorKind> {
 /// - a timeout once the request may have been written: [`Error::Timeout`] for an idempotent
 ///   request, [`Error::OutcomeUnknown`] for any other;
 /// - a reset, a close, an answer that is not HTTP: [`Error::OutcomeUnknown`].
-pub(crate) fn send_failure(e: &reqwest::Error, url: &Url, idempotent: bool) -> Error {
+pub(crate) fn send_failure(e: &reqwest::Error, url: &Url, idempotent: bool, sent: &Sent) -> Error {
     let shown = display_url(url);
     if e.is_builder() {
-        return Error::Transport(root_message(e, &shown).into());
+        return Error::Transport(root_message(e, &shown, sent).into());
     }
     if e.is_connect() {
         let text = chain_text(e);
@@ -103,14 +105,14 @@ pub(crate) fn send_failure(e: &reqwest::Error, url: &Url, idempotent: bool) -> E
             return Error::Tls {
                 url: shown.clone(),
                 kind,
-                message: root_message(e, &shown),
+                message: root_message(e, &shown, sent),
             };
         }
         if e.is_timeout() {
             return Error::Timeout { url: shown };
         }
         return Error::Connect {
-            message: root_message(e, &shown),
+            message: root_message(e, &shown, sent),
             url: shown,
         };
     }
@@ -120,7 +122,7 @@ pub(crate) fn send_failure(e: &reqwest::Error, url: &Url, idempotent: bool) -> E
     let message = if e.is_timeout() {
         "timed out after the request was sent".to_owned()
     } else {
-        root_message(e, &shown)
+        root_message(e, &shown, sent)
     };
     Error::OutcomeUnknown {
         url: shown,
@@ -136,6 +138,7 @@ pub(crate) fn body_failure(
     status: StatusCode,
     received: usize,
     idempotent: bool,
+    sent: &Sent,
 ) -> Error {
     let shown = display_url(url);
     if e.is_timeout() && idempotent {
@@ -144,7 +147,7 @@ pub(crate) fn body_failure(
     let message = if e.is_timeout() {
         "timed out".to_owned()
     } else {
-        root_message(e, &shown)
+        root_message(e, &shown, sent)
     };
     Error::BodyInterrupted {
         status,

@@ -9,7 +9,8 @@ use serde::Serialize;
 use url::Url;
 
 use super::retry::idempotent_method;
-use crate::error::{Error, Result, display_url};
+use crate::error::{Error, Result};
+use crate::redact::display_url;
 
 /// A request value: method, URL, headers and body.
 ///

@@ -12,8 +12,9 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::rate_limit::retry_hint;
-use crate::error::{Error, HttpError, Result, display_url};
+use crate::error::{Error, HttpError, Result};
 use crate::redact::Redactor;
+use crate::redact::display_url;
 
 /// A protocol's error shape: reads a failed response's body as that protocol's error
 /// (`None` when the body is not one). SCIM, Okta and OAuth each provide one.
@@ -168,12 +169,18 @@ impl Response {
         let mut de = serde_json::Deserializer::from_slice(body);
         serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
-            let inner = e.into_inner();
-            self.decode_error(if path == "." {
-                inner.to_string()
-            } else {
-                format!("at {path}: {inner}")
-            })
+            // serde quotes the value it could not read; under a secret path that value
+            // is a secret, so the redactor hides every quoted part.
+            let redactor = self.redactor();
+            let inner = redactor.decode_message(&path, &e.into_inner().to_string());
+            self.decode_error_with(
+                &redactor,
+                if path == "." {
+                    inner
+                } else {
+                    format!("at {path}: {inner}")
+                },
+            )
         })
     }
 
@@ -181,7 +188,7 @@ impl Response {
     /// secrets the request carried.
     pub(crate) fn redactor(&self) -> Redactor {
         match &self.sent {
-            Some(sent) => Redactor::from_request(&sent.headers, sent.body.as_deref()),
+            Some(sent) => Redactor::for_request(&sent.headers, sent.body.as_deref()),
             None => Redactor::none(),
         }
     }
@@ -191,13 +198,17 @@ impl Response {
         self.redactor().snippet(&self.body)
     }
 
-    /// An [`Error::Decode`] for this response.
+    /// An [`Error::Decode`] for this response: the message and a snippet of the body, both
+    /// scrubbed of every secret the request carried.
     pub fn decode_error(&self, message: impl Into<String>) -> Error {
-        let redactor = self.redactor();
+        self.decode_error_with(&self.redactor(), message.into())
+    }
+
+    fn decode_error_with(&self, redactor: &Redactor, message: String) -> Error {
         Error::Decode {
             status: self.status,
             url: display_url(&self.url),
-            message: redactor.scrub(&message.into()),
+            message: redactor.scrub(&message),
             snippet: redactor.snippet(&self.body),
         }
     }

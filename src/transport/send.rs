@@ -19,7 +19,8 @@ use super::{
     ApiRequest, Attempt, AuthRequest, Authenticator, Response, SendHook, TransportBuilder,
 };
 use crate::clock::{Clock, SharedClock};
-use crate::error::{Error, Result, display_url};
+use crate::error::{Error, Result};
+use crate::redact::display_url;
 
 /// The `User-Agent` every request carries unless a suffix is added.
 pub const USER_AGENT: &str = concat!("scimkit/", env!("CARGO_PKG_VERSION"));
@@ -271,8 +272,8 @@ impl Transport {
                 builder = builder.body(body);
             }
             let outcome = match builder.send().await {
+                Err(e) => Err(send_failure(&e, &request.url, idempotent, &sent)),
                 Ok(response) => self.read(response, &request.url, idempotent, sent).await,
-                Err(e) => Err(send_failure(&e, &request.url, idempotent)),
             };
             let elapsed = inner.clock.now().saturating_duration_since(started);
             let response = match outcome {
@@ -293,7 +294,10 @@ impl Transport {
                 }
             };
             span.record("status", response.status.as_u16());
-            if let Some(id) = response.request_id() {
+            // Reading the id scrubs it, which costs a little: only for a span that records.
+            if !span.is_disabled()
+                && let Some(id) = response.request_id()
+            {
                 span.record("request_id", id.as_str());
             }
             tracing::debug!(attempt, status = response.status.as_u16(), "response");
@@ -368,7 +372,9 @@ impl Transport {
                     body.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
-                Err(e) => return Err(body_failure(&e, url, status, body.len(), idempotent)),
+                Err(e) => {
+                    return Err(body_failure(&e, url, status, body.len(), idempotent, &sent));
+                }
             }
         }
         Ok(Response::new(

@@ -3,7 +3,8 @@
 
 use url::Url;
 
-use crate::error::{Error, Result, display_url};
+use crate::error::{Error, Result};
+use crate::redact::display_url;
 
 /// Parses `url`, refusing user info (never echoed) and applying [`check_scheme`].
 pub(crate) fn check_url(url: &str, allow_insecure_http: bool) -> Result<Url> {

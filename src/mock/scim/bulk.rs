@@ -10,8 +10,9 @@ use serde_json::{Map, Value, json};
 use super::answer::{Failure, Outcome, Reply};
 use super::config::Config;
 use super::input::{self, is_urn};
+use super::kind::Kind;
 use super::list::names_message;
-use super::store::{Kind, State};
+use super::store::State;
 use crate::scim::schema;
 
 impl State {

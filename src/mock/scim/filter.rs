@@ -9,8 +9,8 @@ use serde_json::{Map, Value};
 
 use super::answer::Failure;
 use super::input::is_primary;
+use super::kind::Kind;
 use super::schema::{Attr, Type};
-use super::store::Kind;
 use crate::scim::{AttrPath, CompareOp, Filter};
 
 /// What a path is evaluated against: a resource of a type, or one value of a multi-valued

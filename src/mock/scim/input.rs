@@ -5,8 +5,8 @@
 use serde_json::{Map, Value};
 
 use super::answer::Failure;
+use super::kind::Kind;
 use super::schema::{Attr, Mutability, Type, find};
-use super::store::Kind;
 
 /// How strictly a write is read.
 #[derive(Debug, Clone, Copy)]

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use super::answer::{Failure, Outcome, Reply};
 use super::config::Config;
 use super::filter::{self, SortKey};
-use super::store::{Kind, State};
+use super::kind::Kind;
+use super::store::State;
 use crate::scim::{AttrPath, Filter, schema};
 
 /// A resource in a query: its creation sequence number, type and stored JSON.

@@ -9,9 +9,9 @@ use serde_json::{Map, Value};
 use super::answer::Failure;
 use super::filter;
 use super::input::{self, Rules, is_primary, is_urn};
+use super::kind::Kind;
 use super::list::names_message;
 use super::schema::{Attr, Mutability, Type};
-use super::store::Kind;
 use crate::scim::filter::parse::parse_patch_path;
 use crate::scim::{Filter, schema};
 

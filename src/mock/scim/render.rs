@@ -8,8 +8,9 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{Map, Value, json};
 
 use super::input::{self, is_urn};
+use super::kind::Kind;
 use super::schema::Returned;
-use super::store::{Kind, State};
+use super::store::State;
 use crate::scim::AttrPath;
 
 impl State {

@@ -7,9 +7,10 @@ use serde_json::Value;
 use super::answer::{Failure, Outcome, Reply};
 use super::config::Config;
 use super::input::{self, Rules};
+use super::kind::Kind;
 use super::patch;
 use super::schema::Mutability;
-use super::store::{self, Kind, State};
+use super::store::{self, State};
 
 impl State {
     fn check_if_match(

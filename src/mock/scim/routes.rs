@@ -9,8 +9,9 @@ use serde_json::Value;
 use super::answer::{Failure, Outcome, Reply};
 use super::config::Config;
 use super::discovery;
+use super::kind::Kind;
 use super::list::search_params;
-use super::store::{Kind, State};
+use super::store::State;
 
 /// Every resource type, for queries at the server root.
 const ALL_KINDS: [Kind; 2] = [Kind::User, Kind::Group];

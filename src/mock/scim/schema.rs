@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::store::Kind;
+use super::kind::Kind;
 use crate::scim::schema as urn;
 
 /// An attribute's type (RFC 7643 §2.3).

@@ -9,8 +9,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::config::{Config, SCIM_BASE_PATH};
+use super::kind::Kind;
 use super::responder::ScimResponder;
-use super::store::{Kind, State};
+use super::store::State;
 use crate::BearerToken;
 use crate::mock::core::{Core, LOOPBACK};
 use crate::mock::record::{DEFAULT_MAX_RECORDS, RecordedRequest};

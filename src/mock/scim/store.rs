@@ -8,44 +8,8 @@ use serde_json::{Map, Value, json};
 use super::answer::{Failure, Reply};
 use super::config::Config;
 use super::input::{self, Rules};
+use super::kind::Kind;
 use crate::mock::util::rfc3339;
-use crate::scim::schema;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    User,
-    Group,
-}
-
-impl Kind {
-    pub(crate) fn from_endpoint(endpoint: &str) -> Option<Kind> {
-        if endpoint.eq_ignore_ascii_case("Users") {
-            Some(Kind::User)
-        } else if endpoint.eq_ignore_ascii_case("Groups") {
-            Some(Kind::Group)
-        } else {
-            None
-        }
-    }
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Kind::User => "User",
-            Kind::Group => "Group",
-        }
-    }
-    pub(crate) fn endpoint(self) -> &'static str {
-        match self {
-            Kind::User => "Users",
-            Kind::Group => "Groups",
-        }
-    }
-    pub(crate) fn schema(self) -> &'static str {
-        match self {
-            Kind::User => schema::USER,
-            Kind::Group => schema::GROUP,
-        }
-    }
-}
 
 #[derive(Debug, Default)]
 pub(crate) struct Store {
