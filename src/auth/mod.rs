@@ -22,7 +22,7 @@ mod private_key_jwt;
 mod token;
 mod token_cache;
 mod token_endpoint;
-mod token_response;
+pub(crate) mod token_response;
 
 pub use api_token::ApiToken;
 pub use bearer::BearerToken;
