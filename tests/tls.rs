@@ -7,6 +7,7 @@
 //! `tls_backend_native()`, and once more on whatever reqwest picks by itself (rustls when it
 //! is the only backend, native-tls when both features are on). The server side is rustls.
 #![cfg(any(feature = "rustls", feature = "native-tls"))]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -7,6 +7,7 @@
 //! lets a connection through only once every caller of the wave has reached the point
 //! where it waits (its first `Pending`), so no caller can arrive after the fetch it should
 //! share has finished.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::future::Future;
 use std::pin::Pin;
