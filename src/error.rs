@@ -412,8 +412,16 @@ pub struct OktaError {
 /// megabytes long.
 pub(crate) const MAX_ERROR_FIELD: usize = 1024;
 
+/// A provider's text for an error field: the request's secrets scrubbed *first*, then cut
+/// to [`MAX_ERROR_FIELD`] bytes. The only way text from a server becomes an error field:
+/// cutting first would leave the start of an echoed secret that straddles the cut (found
+/// by the `okta_error` fuzz target).
+pub(crate) fn error_field(redactor: &crate::redact::Redactor, text: &str) -> String {
+    bounded(&redactor.scrub(text))
+}
+
 /// `text` cut to [`MAX_ERROR_FIELD`] bytes on a character boundary, with `…` when cut.
-pub(crate) fn bounded(text: &str) -> String {
+fn bounded(text: &str) -> String {
     if text.len() <= MAX_ERROR_FIELD {
         return text.to_owned();
     }
@@ -427,6 +435,23 @@ pub(crate) fn bounded(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_fields_scrub_before_they_cut() {
+        let secret = "rq-7Hq2Zp9XkLw3VtB4";
+        let mut headers = http::HeaderMap::new();
+        let mut value = http::HeaderValue::from_str(&format!("SSWS {secret}")).unwrap();
+        value.set_sensitive(true);
+        headers.insert(http::header::AUTHORIZATION, value);
+        let redactor = crate::redact::Redactor::for_request(&headers, None);
+        // The secret placed so that the cut falls at every point inside it, and around it.
+        for pad in MAX_ERROR_FIELD - secret.len() - 2..=MAX_ERROR_FIELD + 2 {
+            let text = format!("{}{secret} and more", "x".repeat(pad));
+            let field = error_field(&redactor, &text);
+            assert!(!field.contains(&secret[..4]), "pad {pad}: {field}");
+            assert!(field.len() <= MAX_ERROR_FIELD + '…'.len_utf8(), "pad {pad}");
+        }
+    }
 
     #[test]
     fn retryable_classification() {

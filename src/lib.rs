@@ -63,6 +63,10 @@
 //! | `interop` | no | marks the opt-in tests against real peers (see the README) |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "__fuzz")]
+#[doc(hidden)]
+#[path = "fuzzing.rs"]
+pub mod __fuzz;
 pub mod auth;
 mod clock;
 mod error;

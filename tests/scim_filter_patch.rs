@@ -35,6 +35,9 @@ fn value() -> impl Strategy<Value = Value> {
     prop_oneof![
         any::<String>().prop_map(Value::String),
         any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>()
+            .prop_filter("JSON has no NaN or infinity", |f| f.is_finite())
+            .prop_map(|f| json!(f)),
         any::<bool>().prop_map(Value::Bool),
         Just(Value::Null),
     ]
@@ -331,4 +334,42 @@ fn an_attribute_called_not_is_not_the_not_operator() {
     let g = Filter::parse(r#"not (userName eq "x")"#).unwrap();
     assert!(matches!(g, Filter::Not(_)), "{g:?}");
     assert_eq!(Filter::parse(&f.to_string()).unwrap(), f);
+}
+
+#[test]
+fn number_literals_render_and_parse_back_to_the_same_value() {
+    // Found by the `scim_filter` fuzz target: serde_json's default float parsing missed by a
+    // unit in the last place, so `x eq 1111111161111111055555555` rendered as a number that
+    // parsed to a different one.
+    let table = [
+        "1111111161111111055555555",
+        "1.1111111611111111e+24",
+        "0.1",
+        "-0",
+        "-0.0",
+        "1E5",
+        "2.2250738585072014e-308",
+        "4.9e-324",
+        "1.7976931348623157e308",
+        "123456789012345678901234567890e-5",
+        "18446744073709551615",
+        "-9223372036854775808",
+        "18446744073709551616",
+    ];
+    for literal in table {
+        let f = Filter::parse(&format!("x eq {literal}")).unwrap();
+        let rendered = f.to_string();
+        assert_eq!(
+            Filter::parse(&rendered).unwrap(),
+            f,
+            "{literal} -> {rendered}"
+        );
+        let Filter::Compare { value, .. } = &f else {
+            panic!("{f:?}");
+        };
+        if let Some(float) = value.as_f64().filter(|_| value.is_f64()) {
+            assert_eq!(float, literal.parse::<f64>().unwrap(), "{literal}");
+        }
+    }
+    assert!(Filter::parse("x eq 1e400").is_err(), "out of range");
 }

@@ -23,7 +23,7 @@ mod shared_token;
 mod token;
 mod token_cache;
 mod token_endpoint;
-mod token_response;
+pub(crate) mod token_response;
 
 pub use api_token::ApiToken;
 pub use bearer::BearerToken;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde_json::{Map, Value};
 
-use crate::error::{Error, OAuthError, Result, bounded};
+use crate::error::{Error, OAuthError, Result, error_field};
 use crate::transport::Response;
 
 /// The longest token lifetime believed (one day). A longer `expires_in` is read as one day:
@@ -113,11 +113,11 @@ pub(crate) fn oauth_error(response: &Response) -> Option<Error> {
     let text = |name: &str| {
         body.get(name)
             .and_then(Value::as_str)
-            .map(|v| redactor.scrub(&bounded(v)))
+            .map(|v| error_field(&redactor, v))
     };
     Some(Error::OAuth(Box::new(OAuthError {
         status: Some(response.status),
-        error: redactor.scrub(&bounded(error)),
+        error: error_field(&redactor, error),
         error_description: text("error_description"),
         error_uri: text("error_uri"),
         request_id: response.request_id(),

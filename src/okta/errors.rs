@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::error::{Error, OktaError, bounded};
+use crate::error::{Error, OktaError, error_field};
 use crate::transport::Response;
 
 #[derive(Deserialize)]
@@ -35,7 +35,7 @@ const MAX_CAUSES: usize = 20;
 pub(crate) fn okta_error_shape(response: &Response) -> Option<Error> {
     let body = serde_json::from_slice::<Body>(&response.body).ok()?;
     let redactor = response.redactor();
-    let text = |t: &str| redactor.scrub(&bounded(t));
+    let text = |t: &str| error_field(&redactor, t);
     Some(Error::Okta(Box::new(OktaError {
         status: response.status,
         error_code: text(&body.error_code),

@@ -29,7 +29,7 @@
 //! ```
 
 mod client;
-mod errors;
+pub(crate) mod errors;
 mod groups;
 mod list;
 mod model;

@@ -4,7 +4,7 @@ use http::StatusCode;
 use serde::Deserialize;
 
 use super::serde_util::opt_u64;
-use crate::error::{Error, ScimError, bounded};
+use crate::error::{Error, ScimError, error_field};
 use crate::transport::Response;
 
 /// The `scimType` of a SCIM error, so callers can branch without string matching.
@@ -132,8 +132,8 @@ pub(crate) fn scim_error(response: &Response) -> Option<Error> {
         Some(b) => (
             b.scim_type
                 .filter(|t| !t.is_empty())
-                .map(|t| redactor.scrub(&bounded(&t))),
-            b.detail.map(|d| redactor.scrub(&bounded(&d))),
+                .map(|t| error_field(&redactor, &t)),
+            b.detail.map(|d| error_field(&redactor, &d)),
         ),
         None => (None, None),
     };

@@ -57,7 +57,7 @@ mod bulk;
 mod client;
 mod discovery;
 mod enterprise;
-mod error;
+pub(crate) mod error;
 pub mod filter;
 mod group;
 mod list;

@@ -36,6 +36,7 @@ pub struct TransportBuilder {
     retry: RetryPolicy,
     max_response_bytes: usize,
     allow_insecure_http: bool,
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
     root_certificates: Vec<reqwest::Certificate>,
     user_agent_suffix: Option<String>,
     configure: Option<Configure>,
@@ -45,13 +46,16 @@ pub struct TransportBuilder {
 
 impl fmt::Debug for TransportBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TransportBuilder")
+        let mut shown = f.debug_struct("TransportBuilder");
+        shown
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
-            .field("allow_insecure_http", &self.allow_insecure_http)
-            .field("root_certificates", &self.root_certificates.len())
+            .field("allow_insecure_http", &self.allow_insecure_http);
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        shown.field("root_certificates", &self.root_certificates.len());
+        shown
             .field("throttle", &self.throttle)
             .finish_non_exhaustive()
     }
@@ -65,6 +69,7 @@ impl Default for TransportBuilder {
             retry: RetryPolicy::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             allow_insecure_http: false,
+            #[cfg(any(feature = "rustls", feature = "native-tls"))]
             root_certificates: Vec::new(),
             user_agent_suffix: None,
             configure: None,
@@ -108,6 +113,9 @@ impl TransportBuilder {
     }
 
     /// Trusts one more root certificate, e.g. the CA of a TLS-inspecting enterprise proxy.
+    /// (Needs a TLS feature: `rustls`, the default, or `native-tls`.)
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "rustls", feature = "native-tls"))))]
     pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
         self.root_certificates.push(certificate);
         self
@@ -163,6 +171,7 @@ impl TransportBuilder {
         if let Some(configure) = self.configure {
             builder = configure(builder);
         }
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
         for cert in self.root_certificates {
             builder = builder.add_root_certificate(cert);
         }

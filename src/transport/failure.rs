@@ -24,20 +24,32 @@ fn root_message(e: &reqwest::Error, shown: &str, sent: &Sent) -> String {
     Redactor::for_request(&sent.headers, sent.body.as_deref()).scrub(&message)
 }
 
-/// Every message in the error's source chain, lower-cased, for recognising TLS failures
-/// from either backend (rustls or the platform's library).
-fn chain_text(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
+/// The TLS failure behind a connect error, if it is one: its kind, and the first message of
+/// the error's causes that says it (OpenSSL's outer message holds the verify reason, such as
+/// "(certificate has expired)", which its innermost one lacks).
+///
+/// Only the causes are read, never reqwest's own message: that one holds the request's
+/// URL, so a path such as `/certificates/expired` would make a refused connection look
+/// like a TLS failure (which is not retried).
+fn tls_failure(e: &reqwest::Error, shown: &str) -> Option<(TlsErrorKind, String)> {
+    let full = e.url().map(|u| u.as_str().to_owned());
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
-        text.push_str(" | ");
-        text.push_str(&s.to_string());
+        let message = s.to_string();
+        if let Some(kind) = tls_kind(&message.to_ascii_lowercase()) {
+            let message = match &full {
+                Some(full) => message.replace(full.as_str(), shown),
+                None => message,
+            };
+            return Some((kind, message));
+        }
         source = s.source();
     }
-    text.to_ascii_lowercase()
+    None
 }
 
-/// The TLS failure in a connect error's chain, if it is one.
+/// The TLS failure a message (lower-cased) from either backend (rustls or the platform's
+/// library) describes, if it describes one.
 pub(crate) fn tls_kind(text: &str) -> Option<TlsErrorKind> {
     const UNKNOWN_ISSUER: &[&str] = &[
         "unknownissuer",
@@ -53,6 +65,7 @@ pub(crate) fn tls_kind(text: &str) -> Option<TlsErrorKind> {
         "certificate has expired",
         "notvalidyet",
         "not yet valid",
+        "not valid yet",
     ];
     const WRONG_HOST: &[&str] = &[
         "notvalidforname",
@@ -100,12 +113,11 @@ pub(crate) fn send_failure(e: &reqwest::Error, url: &Url, idempotent: bool, sent
         return Error::Transport(root_message(e, &shown, sent).into());
     }
     if e.is_connect() {
-        let text = chain_text(e);
-        if let Some(kind) = tls_kind(&text) {
+        if let Some((kind, message)) = tls_failure(e, &shown) {
             return Error::Tls {
-                url: shown.clone(),
+                url: shown,
                 kind,
-                message: root_message(e, &shown, sent),
+                message: Redactor::for_request(&sent.headers, sent.body.as_deref()).scrub(&message),
             };
         }
         if e.is_timeout() {
@@ -164,8 +176,39 @@ mod tests {
 
     #[test]
     fn tls_failures_from_both_backends() {
-        // (chain text, kind): messages as rustls and OpenSSL word them.
+        // (message, lower-cased, kind): as rustls and OpenSSL word them. The exact ones
+        // below come from tests/tls.rs (rustls 0.23 with webpki 0.103; OpenSSL 3.0).
         let table = [
+            (
+                "invalid peer certificate: certificate expired: verification time 1795787432 (unix), but certificate is not valid after 1609459200 (186328232 seconds ago)",
+                Some(TlsErrorKind::Expired),
+            ),
+            (
+                "invalid peer certificate: certificate not valid yet: verification time 1795787431 (unix), but certificate is not valid before 3786912000 (1991124569 seconds in future)",
+                Some(TlsErrorKind::Expired),
+            ),
+            (
+                "invalid peer certificate: certificate not valid for name \"scimkit.test\"; certificate is only valid for dnsname(\"other.example\")",
+                Some(TlsErrorKind::WrongHost),
+            ),
+            (
+                "error:0a000086:ssl routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889: (certificate has expired)",
+                Some(TlsErrorKind::Expired),
+            ),
+            (
+                "error:0a000086:ssl routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889: (certificate is not yet valid)",
+                Some(TlsErrorKind::Expired),
+            ),
+            (
+                "error:0a000086:ssl routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889: (hostname mismatch)",
+                Some(TlsErrorKind::WrongHost),
+            ),
+            // OpenSSL's innermost message, without the verify reason (its outer one has it).
+            (
+                "error:0a000086:ssl routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889:",
+                Some(TlsErrorKind::Other),
+            ),
+            ("client error (connect)", None),
             (
                 "invalid peer certificate: unknownissuer",
                 Some(TlsErrorKind::UnknownIssuer),

@@ -10,8 +10,8 @@ use crate::error::Error;
 /// twice.
 ///
 /// **What is retried.** Every request, whatever its method, is retried when
-/// - the connection could not be made (refused, DNS, TLS handshake, connect timeout): the
-///   request was never written, so the server cannot have acted on it;
+/// - the connection could not be made (refused, DNS, connect timeout): the request was
+///   never written, so the server cannot have acted on it;
 /// - the server answered 429 (rate limited) or 408 (it did not read the request).
 ///
 /// An *idempotent* request (GET, HEAD, PUT, DELETE, OPTIONS, or one marked with
@@ -23,9 +23,10 @@ use crate::error::Error;
 /// - the connection dropped in the middle of the answer's body
 ///   ([`Error::BodyInterrupted`](crate::Error::BodyInterrupted)).
 ///
-/// **What is never retried.** A POST or PATCH that the server may have received is never
-/// sent again: after a reset, a close, a garbage answer or a timeout once the request was
-/// written, the call fails with [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown)
+/// **What is never retried.** A TLS failure ([`Error::Tls`](crate::Error::Tls): an unknown
+/// CA, an expired certificate, one for another host): the same certificate fails again.
+/// A POST or PATCH that the server may have received is never sent again: after a reset,
+/// a close, a garbage answer or a timeout once the request was written, the call fails with [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown)
 /// (or [`Error::BodyInterrupted`](crate::Error::BodyInterrupted) when a status had already
 /// arrived), whose message says the outcome is unknown. Read the server's state before you
 /// send it again (e.g. look the user up by `userName`): that is how a retry cannot create a

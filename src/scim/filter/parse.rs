@@ -266,6 +266,16 @@ fn parse_literal(word: &str, pos: usize) -> Result<Value, FilterParseError> {
         _ => {}
     }
     match serde_json::from_str::<Value>(word) {
+        // A number that is no integer is read again by the standard library, whose parse is
+        // correctly rounded: serde_json's default one can miss by a unit in the last place,
+        // and a rendered filter would then not parse back to the same value (found by the
+        // `scim_filter` fuzz target: `1111111161111111055555555`).
+        Ok(Value::Number(n)) if n.is_f64() => word
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .map_or_else(|| err(pos, format!("invalid value {word:?}")), Ok),
         Ok(v @ Value::Number(_)) => Ok(v),
         _ => err(pos, format!("invalid value {word:?}")),
     }
