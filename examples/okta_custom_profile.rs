@@ -72,7 +72,10 @@ async fn main() -> ExitCode {
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("okta_custom_profile failed: {err}");
+            eprintln!(
+                "okta_custom_profile failed: {}",
+                err.to_string().replace('\n', " ")
+            );
             ExitCode::FAILURE
         }
     }

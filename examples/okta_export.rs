@@ -61,7 +61,7 @@ async fn main() -> ExitCode {
     match run(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("okta_export failed: {err}");
+            eprintln!("okta_export failed: {}", err.to_string().replace('\n', " "));
             ExitCode::FAILURE
         }
     }

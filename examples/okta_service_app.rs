@@ -43,7 +43,10 @@ async fn main() -> ExitCode {
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("okta_service_app failed: {err}");
+            eprintln!(
+                "okta_service_app failed: {}",
+                err.to_string().replace('\n', " ")
+            );
             ExitCode::FAILURE
         }
     }

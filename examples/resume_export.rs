@@ -71,7 +71,10 @@ async fn main() -> ExitCode {
     match run(Args::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("resume_export failed: {err}");
+            eprintln!(
+                "resume_export failed: {}",
+                err.to_string().replace('\n', " ")
+            );
             ExitCode::FAILURE
         }
     }

@@ -102,7 +102,10 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(err) => {
-            eprintln!("test_with_mock failed: {err}");
+            eprintln!(
+                "test_with_mock failed: {}",
+                err.to_string().replace('\n', " ")
+            );
             ExitCode::FAILURE
         }
     }

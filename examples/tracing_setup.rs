@@ -95,7 +95,10 @@ async fn main() -> ExitCode {
     if let Err(err) = run(&mut secrets).await {
         // The failure is logged too, and checked like everything else.
         tracing::error!(error = %err, "tracing_setup failed");
-        eprintln!("tracing_setup failed: {err}");
+        eprintln!(
+            "tracing_setup failed: {}",
+            err.to_string().replace('\n', " ")
+        );
         return ExitCode::FAILURE;
     }
     let captured = capture.0.lock().map(|b| b.clone()).unwrap_or_default();

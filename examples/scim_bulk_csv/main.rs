@@ -92,7 +92,10 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
         Err(err) => {
-            eprintln!("scim_bulk_csv failed: {err}");
+            eprintln!(
+                "scim_bulk_csv failed: {}",
+                err.to_string().replace('\n', " ")
+            );
             ExitCode::FAILURE
         }
     }
@@ -177,7 +180,7 @@ async fn import_with(scim: &ScimClient, args: &Args, bulk: bool, print: bool) ->
             }
             Err(err) => {
                 tally.failed += 1;
-                format!("FAILED: {err}")
+                format!("FAILED: {}", err.to_string().replace('\n', " "))
             }
         };
         if print {

@@ -61,7 +61,10 @@ async fn main() -> ExitCode {
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("scim_custom_extension failed: {err}");
+            eprintln!(
+                "scim_custom_extension failed: {}",
+                err.to_string().replace('\n', " ")
+            );
             ExitCode::FAILURE
         }
     }

@@ -63,7 +63,10 @@ async fn main() -> ExitCode {
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("tune_transport failed: {err}");
+            eprintln!(
+                "tune_transport failed: {}",
+                err.to_string().replace('\n', " ")
+            );
             ExitCode::FAILURE
         }
     }
