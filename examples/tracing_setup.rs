@@ -117,7 +117,7 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     eprintln!(
-        "checked {} lines of TRACE output from every crate: none of the {} secrets used appears",
+        "checked {} lines of TRACE output from every crate for the {} secret(s) used: none appears",
         text.lines().count(),
         secrets.len()
     );
@@ -219,7 +219,7 @@ async fn real(secrets: &mut Secrets) -> Result<()> {
             }
         };
         let page = scim.users().list().count(1).send().await?;
-        tracing::info!(total = ?page.total_results, "read SCIM users");
+        tracing::info!(total = page.total_results, "read SCIM users");
     }
     if let Some(org) = env("SCIMKIT_OKTA_ORG") {
         let token = env("SCIMKIT_OKTA_API_TOKEN")
