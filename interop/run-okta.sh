@@ -47,3 +47,9 @@ done
 
 SCIMKIT_INTEROP_PRISM_URL="http://127.0.0.1:$port" \
   cargo test --all-features --test interop_okta -- --include-ignored
+
+# The cookbook's Okta export (examples/okta_export.rs) against the same Prism: every listing
+# and role lookup it sends must be in the spec, and it must run to completion on Prism's
+# example data.
+SCIMKIT_OKTA_ORG="http://127.0.0.1:$port" SCIMKIT_OKTA_API_TOKEN="00prism-token" \
+  cargo run --quiet --all-features --example okta_export -- --out "$dir/okta-export"

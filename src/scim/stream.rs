@@ -15,8 +15,19 @@ use crate::transport::{Page, PageFuture, PageSource, Paginator, PagingEnd};
 
 /// Where a [`ResourceStream`] stands: the next resource it would yield. Pass it to
 /// [`ListRequest::resume`](super::ListRequest::resume) to carry on later (after an error, a
-/// restart, a rate limit, the page cap).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// restart, a rate limit, the page cap). It serializes with serde (e.g.
+/// `{"index":{"start_index":101}}`), so it can be saved to a file and read back after a crash.
+///
+/// ```
+/// use scimkit::scim::StreamPosition;
+///
+/// let saved = serde_json::to_string(&StreamPosition::Index { start_index: 101 }).unwrap();
+/// assert_eq!(saved, r#"{"index":{"start_index":101}}"#);
+/// let read: StreamPosition = serde_json::from_str(r#"{"cursor":{"cursor":"c2","skip":3}}"#).unwrap();
+/// assert_eq!(read, StreamPosition::Cursor { cursor: Some("c2".into()), skip: 3 });
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum StreamPosition {
     /// Index paging: the 1-based `startIndex` of the next resource.

@@ -37,3 +37,9 @@ pub use request::ApiRequest;
 pub use response::Response;
 pub use retry::RetryPolicy;
 pub use send::{SendOptions, Transport, USER_AGENT};
+
+/// The `reqwest` the transport is built on, for the types its builder takes
+/// ([`reqwest::Certificate`] for [`TransportBuilder::add_root_certificate`], [`reqwest::Proxy`]
+/// and the `ClientBuilder` of [`TransportBuilder::configure_reqwest`]) without a second
+/// `reqwest` dependency that has to match this one's version.
+pub use ::reqwest;
