@@ -117,6 +117,35 @@ async fn get_by_id_or_login_update_and_replace() {
     assert_eq!(okta_error(&err).error_code, "E0000007");
     assert_eq!(err.status().unwrap().as_u16(), 404);
     assert!(!err.is_retryable());
+
+    // A new login is found under its new name, in any case; the old one is free again.
+    users
+        .update_profile(
+            &created.id,
+            &serde_json::json!({"login": "Ada.King@example.com"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        users.get("ada.king@EXAMPLE.com").await.unwrap().id,
+        created.id
+    );
+    let err = users.get("ada@example.com").await.unwrap_err();
+    assert_eq!(err.status().unwrap().as_u16(), 404);
+    let again = users.create(&ada()).await.unwrap();
+    assert_ne!(again.id, created.id);
+    let taken = users
+        .update_profile(
+            &again.id,
+            &serde_json::json!({"login": "ADA.KING@example.com"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        okta_error(&taken).error_code,
+        "E0000001",
+        "a login is unique in any case"
+    );
 }
 
 #[tokio::test]

@@ -82,6 +82,9 @@ pub(crate) struct State {
     pub base: String,
     pub api_tokens: HashSet<String>,
     pub users: BTreeMap<String, MockUser>,
+    /// Lower-cased login → user id, so a login look-up (on every create) is not a scan of
+    /// every user: seeding 50,000 users was quadratic.
+    pub logins: HashMap<String, String>,
     pub groups: BTreeMap<String, MockGroup>,
     pub members: BTreeSet<(String, String)>,
     pub roles: BTreeMap<String, MockRole>,
@@ -200,13 +203,29 @@ impl State {
     /// A user by id or (case-insensitive) login.
     pub(crate) fn find_user(&self, id_or_login: &str) -> Option<&MockUser> {
         self.users.get(id_or_login).or_else(|| {
-            self.users.values().find(|u| {
-                u.profile
-                    .get("login")
-                    .and_then(Value::as_str)
-                    .is_some_and(|l| l.eq_ignore_ascii_case(id_or_login))
-            })
+            self.logins
+                .get(&id_or_login.to_ascii_lowercase())
+                .and_then(|id| self.users.get(id))
         })
+    }
+
+    /// Keeps the login index in step with a user's profile (after an insert or an update).
+    pub(crate) fn index_login(&mut self, id: &str, old: Option<&str>) {
+        if let Some(old) = old {
+            let old = old.to_ascii_lowercase();
+            if self.logins.get(&old).map(String::as_str) == Some(id) {
+                self.logins.remove(&old);
+            }
+        }
+        let login = self
+            .users
+            .get(id)
+            .and_then(|u| u.profile.get("login"))
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase);
+        if let Some(login) = login {
+            self.logins.insert(login, id.to_owned());
+        }
     }
 
     pub(crate) fn user_id(&self, id_or_login: &str) -> Result<String, ApiErr> {
@@ -271,6 +290,7 @@ impl State {
                 has_password,
             },
         );
+        self.index_login(&id, None);
         id
     }
 
@@ -414,7 +434,11 @@ impl State {
             self.set_status(id, UserStatus::Deprovisioned, now);
             return Ok((204, Value::Null));
         }
-        self.users.remove(id);
+        if let Some(removed) = self.users.remove(id)
+            && let Some(login) = removed.profile.get("login").and_then(Value::as_str)
+        {
+            self.logins.remove(&login.to_ascii_lowercase());
+        }
         self.members.retain(|(_, u)| u != id);
         self.roles
             .retain(|_, r| !(r.kind == AssigneeKind::User && r.assignee == id));

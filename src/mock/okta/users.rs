@@ -133,6 +133,11 @@ pub(crate) fn update_user(
     };
     st.check_profile(&profile, Some(&id))?;
     let set_password = body.pointer("/credentials/password/value").is_some();
+    let old_login = current
+        .profile
+        .get("login")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     if let Some(u) = st.users.get_mut(&id) {
         u.profile = profile;
         u.last_updated = now.to_owned();
@@ -141,6 +146,7 @@ pub(crate) fn update_user(
             u.password_changed = Some(now.to_owned());
         }
     }
+    st.index_login(&id, old_login.as_deref());
     let user = st.users.get(&id).ok_or_else(|| ApiErr::not_found(&id))?;
     Ok((200, st.user_json(user)))
 }
