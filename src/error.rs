@@ -200,6 +200,12 @@ pub enum Error {
         retry_after: Duration,
     },
 
+    /// A provisioning run could not be planned as a whole: a target could not be read, a
+    /// group could not be found in the source, the source failed (see
+    /// [`ProvisionError`](crate::provision::ProvisionError)). Nothing was written.
+    #[error("{0}")]
+    Provision(Box<crate::provision::ProvisionError>),
+
     /// A shared store (a [`TokenStore`](crate::store::TokenStore) or
     /// [`RateBudget`](crate::store::RateBudget) outside the process, such as Redis) did not
     /// answer in time or failed. The crate's clients never return it: they fall back to

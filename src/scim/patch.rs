@@ -6,6 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use super::filter::{AttrPath, Filter, FilterParseError};
+use super::owned::OwnedAttributes;
 use super::schema;
 use super::serde_util::{is_password_path, redacted};
 use crate::{Error, Result};
@@ -297,9 +298,141 @@ impl Patch {
             if ["id", "meta", "schemas", "groups"].contains(&key.as_str()) {
                 continue;
             }
-            patch = diff_attr(patch, key, old.get(key), new.get(key), Level::Top);
+            patch = diff_attr(
+                patch,
+                key,
+                old.get(key),
+                new.get(key),
+                Level::Top,
+                Compare::Exact,
+            );
         }
         Ok(patch)
+    }
+
+    /// The operations that make the attributes in `owned` of `old` (the resource as the
+    /// server has it) what they are in `new` (the resource as the client wants it); every
+    /// other attribute is left out of the PATCH, so it is never overwritten or removed.
+    ///
+    /// Paths are as in [`Patch::diff`]: changed sub-attributes of owned complex attributes
+    /// (`name.givenName`, `urn:…:User:department`) one by one, multi-valued attributes
+    /// (`emails`) replaced whole, an owned attribute `new` lacks removed.
+    ///
+    /// Values are compared as a server stores them, so that a resource read back after the
+    /// PATCH diffs as unchanged: a value of `old` that carries sub-attributes `new` does not
+    /// set (a `display` or `$ref` the server added) counts as equal; multi-valued attributes
+    /// compare without regard to order; booleans sent as `"True"`, and numbers as `1.0`, equal
+    /// `true` and `1`.
+    ///
+    /// ```
+    /// use scimkit::scim::{MultiValued, Name, OwnedAttributes, Patch, User};
+    /// use serde_json::json;
+    ///
+    /// let owned = OwnedAttributes::new(["userName", "name.givenName", "emails", "active"]);
+    /// // On the server: a title and an honorific set by hand, a display the server added.
+    /// let mut old = User::new("ada").active(true);
+    /// old.title = Some("Countess".into());
+    /// let mut name = Name::new("Ada", "Lovelace");
+    /// name.honorific_prefix = Some("Lady".into());
+    /// old.name = Some(name);
+    /// let mut email = MultiValued::new("ada@example.com").kind("work");
+    /// email.display = Some("Ada".into());
+    /// old.emails.push(email);
+    ///
+    /// let new = User::new("ada").active(false)
+    ///     .name(Name::new("Augusta", "King"))
+    ///     .email(MultiValued::new("ada@example.com").kind("work"));
+    /// let patch = Patch::diff_owned(&old, &new, &owned).unwrap();
+    /// assert_eq!(serde_json::to_value(&patch).unwrap()["Operations"], json!([
+    ///     {"op": "replace", "path": "active", "value": false},
+    ///     {"op": "replace", "path": "name.givenName", "value": "Augusta"},
+    /// ]));
+    /// ```
+    pub fn diff_owned<T: Serialize>(old: &T, new: &T, owned: &OwnedAttributes) -> Result<Patch> {
+        let encode = |v: &T| {
+            serde_json::to_value(v)
+                .map_err(|e| Error::config(format!("could not encode the resource: {e}")))
+        };
+        let (old, new) = owned.project_pair(&encode(old)?, &encode(new)?);
+        let empty = Map::new();
+        let old = old.as_object().unwrap_or(&empty);
+        let new = new.as_object().unwrap_or(&empty);
+        let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        let mut patch = Patch::new();
+        for key in keys {
+            patch = diff_attr(
+                patch,
+                key,
+                old.get(key),
+                new.get(key),
+                Level::Top,
+                Compare::AsStored,
+            );
+        }
+        Ok(patch)
+    }
+}
+
+/// How two leaf values are compared.
+#[derive(Clone, Copy, PartialEq)]
+enum Compare {
+    /// JSON equality.
+    Exact,
+    /// As a server stores a value: see [`Patch::diff_owned`].
+    AsStored,
+}
+
+impl Compare {
+    fn same(self, old: Option<&Value>, new: Option<&Value>) -> bool {
+        match (self, old, new) {
+            (Compare::Exact, _, _) => old == new,
+            (Compare::AsStored, Some(o), Some(n)) => stored_as(o, n),
+            (Compare::AsStored, _, _) => old == new,
+        }
+    }
+}
+
+/// Whether `old` (as the server has it) holds what `new` sets.
+fn stored_as(old: &Value, new: &Value) -> bool {
+    match (old, new) {
+        (Value::Object(o), Value::Object(n)) => n.iter().all(|(k, nv)| {
+            let ov = o.get(k).or_else(|| {
+                o.iter()
+                    .find(|(ok, _)| ok.eq_ignore_ascii_case(k))
+                    .map(|(_, v)| v)
+            });
+            match ov {
+                Some(ov) => stored_as(ov, nv),
+                None => is_empty_value(Some(nv)),
+            }
+        }),
+        (Value::Array(o), Value::Array(n)) => {
+            if o.len() != n.len() {
+                return false;
+            }
+            // Each wanted value matches a distinct stored one, in any order.
+            let mut used = vec![false; o.len()];
+            n.iter().all(|nv| {
+                let found = o
+                    .iter()
+                    .enumerate()
+                    .find(|(i, ov)| !used.get(*i).copied().unwrap_or(true) && stored_as(ov, nv));
+                match found.and_then(|(i, _)| used.get_mut(i)) {
+                    Some(slot) => {
+                        *slot = true;
+                        true
+                    }
+                    None => false,
+                }
+            })
+        }
+        (Value::String(s), Value::Bool(b)) => {
+            s.eq_ignore_ascii_case(if *b { "true" } else { "false" })
+        }
+        (Value::Number(a), Value::Number(b)) => a == b || a.as_f64() == b.as_f64(),
+        _ => old == new,
     }
 }
 
@@ -324,8 +457,17 @@ fn diff_attr(
     old: Option<&Value>,
     new: Option<&Value>,
     level: Level,
+    compare: Compare,
 ) -> Patch {
-    if old == new || (is_empty_value(old) && is_empty_value(new)) {
+    // Complex attributes above the leaves are compared key by key below.
+    let recurse = level != Level::Leaf
+        && matches!((old, new), (Some(Value::Object(_)), Some(Value::Object(_))));
+    let same = if recurse {
+        old == new
+    } else {
+        compare.same(old, new)
+    };
+    if same || (is_empty_value(old) && is_empty_value(new)) {
         return patch;
     }
     if is_empty_value(new) {
@@ -345,7 +487,7 @@ fn diff_attr(
             let mut patch = patch;
             for key in keys {
                 let sub = format!("{path}{sep}{key}");
-                patch = diff_attr(patch, &sub, o.get(key), n.get(key), child);
+                patch = diff_attr(patch, &sub, o.get(key), n.get(key), child, compare);
             }
             patch
         }
