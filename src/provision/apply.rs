@@ -18,8 +18,8 @@ use super::{
 };
 use crate::error::display_url;
 use crate::scim::{
-    Bulk, BulkOperation, BulkOperationResult, Member, OwnedAttributes, Patch, Resource, Resources,
-    User,
+    Bulk, BulkOperation, BulkOperationResult, Group, Member, OwnedAttributes, Patch, Resource,
+    Resources, ScimErrorKind, User,
 };
 use crate::{Error, Result};
 
@@ -80,19 +80,29 @@ impl<'a> Progress<'a> {
         }
     }
 
-    fn item(&mut self, item: &ItemReport) {
-        match &item.outcome {
+    /// Reports an item; whether it was done.
+    fn item(&self, item: &ItemReport) -> bool {
+        let done = match &item.outcome {
             Outcome::Done => {
                 tracing::debug!(action = %item.action, subject = %item.subject, "done");
+                true
             }
             other => {
                 tracing::warn!(action = %item.action, subject = %item.subject, outcome = %other, "not done");
-                self.failed += 1;
+                false
             }
-        }
-        self.done += 1;
-        self.since_batch += 1;
+        };
         (self.on_event)(&Event::Item(item.clone()));
+        done
+    }
+
+    /// Counts one unit of the phase (a user write, a group) as finished.
+    fn advance(&mut self, ok: bool) {
+        self.done += 1;
+        if !ok {
+            self.failed += 1;
+        }
+        self.since_batch += 1;
     }
 
     fn batch(&mut self) {
@@ -247,7 +257,8 @@ impl<'a> Apply<'a> {
         let mut progress = Progress::start(self.name(), Phase::Users, ops.len(), self.on_event);
         let mut created = HashMap::new();
         let mut record = |done: UserDone, progress: &mut Progress<'_>| {
-            progress.item(&done.item);
+            let ok = progress.item(&done.item);
+            progress.advance(ok);
             if let Some((source_id, id)) = done.created {
                 created.insert(source_id, id);
             }
@@ -406,10 +417,12 @@ impl<'a> Apply<'a> {
             .map(|g| self.apply_group(g, created))
             .buffer_unordered(self.settings.concurrency);
         while let Some(group_items) = runs.next().await {
+            let mut ok = true;
             for item in group_items {
-                progress.item(&item);
+                ok &= progress.item(&item);
                 items.push(item);
             }
+            progress.advance(ok);
             progress.batch();
         }
     }
@@ -510,10 +523,17 @@ impl<'a> Apply<'a> {
                     .add_members(&id, ids.iter().map(String::as_str))
                     .await
                     .map(|_| ()),
-                GroupWrite::Remove(ids) => groups
-                    .remove_members(&id, ids.iter().map(String::as_str))
-                    .await
-                    .map(|_| ()),
+                GroupWrite::Remove(ids) => {
+                    match groups
+                        .remove_members(&id, ids.iter().map(String::as_str))
+                        .await
+                    {
+                        // A member already gone (a deleted user, a change since the plan):
+                        // remove those still there.
+                        Err(e) if is_no_target(&e) => remove_present(&groups, &id, ids).await,
+                        result => result.map(|_| ()),
+                    }
+                }
             };
             match result {
                 Err(e) if patch_unsupported(&e) => self.no_patch(),
@@ -584,6 +604,29 @@ impl<'a> Apply<'a> {
         })
         .await
     }
+}
+
+fn is_no_target(e: &Error) -> bool {
+    matches!(e, Error::Scim(s) if s.kind() == Some(ScimErrorKind::NoTarget))
+}
+
+/// Removes the members of `ids` the group still has.
+async fn remove_present(groups: &Resources<Group>, id: &str, ids: &[String]) -> Result<()> {
+    let current = groups.get(id).await?;
+    let present: HashSet<&str> = current
+        .members
+        .iter()
+        .filter_map(|m| m.value.as_deref())
+        .collect();
+    let still: Vec<&str> = ids
+        .iter()
+        .map(String::as_str)
+        .filter(|i| present.contains(i))
+        .collect();
+    if still.is_empty() {
+        return Ok(());
+    }
+    groups.remove_members(id, still).await.map(|_| ())
 }
 
 /// `GET` a resource, change it as JSON, `PUT` it back (with `If-Match` when the target

@@ -31,29 +31,30 @@ impl fmt::Display for Phase {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Event {
-    /// A phase starts on a target with this many items.
+    /// A phase starts on a target with this many units: user writes in the users phase,
+    /// groups in the groups phase.
     PhaseStarted {
         /// The target's name.
         target: String,
         /// The phase.
         phase: Phase,
-        /// Items in the phase.
+        /// Units in the phase.
         items: usize,
     },
     /// One item finished.
     Item(ItemReport),
-    /// A batch of items finished (every `batch_size` items, each bulk request, and at the
-    /// end of a phase): what a progress line shows.
+    /// A batch finished: every `batch_size` user writes (or each bulk request), each
+    /// group, and the end of a phase. What a progress line shows.
     Batch {
         /// The target's name.
         target: String,
         /// The phase.
         phase: Phase,
-        /// Items finished so far in the phase.
+        /// Units finished so far in the phase (user writes, or groups).
         done: usize,
-        /// Of which failed (or were skipped).
+        /// Of which not done (failed, skipped, or a group with such an item).
         failed: usize,
-        /// Items in the phase.
+        /// Units in the phase.
         total: usize,
     },
 }
