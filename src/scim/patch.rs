@@ -533,6 +533,117 @@ impl<'de> Deserialize<'de> for Patch {
 mod tests {
     use super::*;
     use crate::scim::User;
+    use serde_json::json;
+
+    const ENT: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+    /// (case, owned, old, new, expected operations)
+    #[test]
+    fn diff_owned_table() {
+        let cases: Vec<(&str, Vec<String>, Value, Value, Value)> = vec![
+            (
+                "an attribute not owned is never touched, even when it differs or disappears",
+                vec!["userName".into()],
+                json!({"userName": "a", "title": "x", "nickName": "n"}),
+                json!({"userName": "a", "title": "y"}),
+                json!([]),
+            ),
+            (
+                "an owned attribute the new version lacks is removed",
+                vec!["title".into()],
+                json!({"userName": "a", "title": "x"}),
+                json!({"userName": "a"}),
+                json!([{"op": "remove", "path": "title"}]),
+            ),
+            (
+                "an owned sub-attribute changes alone; its siblings stay",
+                vec!["name.givenName".into(), "name.familyName".into()],
+                json!({"name": {"givenName": "A", "familyName": "L", "honorificPrefix": "Dr"}}),
+                json!({"name": {"givenName": "B"}}),
+                json!([
+                    {"op": "remove", "path": "name.familyName"},
+                    {"op": "replace", "path": "name.givenName", "value": "B"},
+                ]),
+            ),
+            (
+                "an owned sub-attribute on a resource without the parent",
+                vec!["name.givenName".into()],
+                json!({"userName": "a"}),
+                json!({"name": {"givenName": "B", "familyName": "not owned"}}),
+                json!([{"op": "replace", "path": "name.givenName", "value": "B"}]),
+            ),
+            (
+                "a whole complex attribute owned: sub-attributes set elsewhere are removed",
+                vec!["name".into()],
+                json!({"name": {"givenName": "A", "honorificPrefix": "Dr"}}),
+                json!({"name": {"givenName": "A"}}),
+                json!([{"op": "remove", "path": "name.honorificPrefix"}]),
+            ),
+            (
+                "an extension attribute by its URN path",
+                vec![format!("{ENT}:department")],
+                json!({ENT: {"department": "R&D", "costCenter": "1"}}),
+                json!({ENT: {"department": "Ops"}}),
+                json!([{"op": "replace", "path": format!("{ENT}:department"), "value": "Ops"}]),
+            ),
+            (
+                "a whole extension by its URN",
+                vec![ENT.to_owned()],
+                json!({ENT: {"department": "R&D", "costCenter": "1"}}),
+                json!({ENT: {"department": "R&D"}}),
+                json!([{"op": "remove", "path": format!("{ENT}:costCenter")}]),
+            ),
+            (
+                "values a server added (display, $ref) and another order are the same value",
+                vec!["emails".into(), "active".into()],
+                json!({"active": "True", "emails": [
+                    {"value": "b@x", "type": "home", "display": "B"},
+                    {"value": "a@x", "type": "work", "primary": true, "$ref": "mailto:a@x"}]}),
+                json!({"active": true, "emails": [
+                    {"value": "a@x", "type": "work", "primary": true},
+                    {"value": "b@x", "type": "home"}]}),
+                json!([]),
+            ),
+            (
+                "a multi-valued attribute that differs is replaced whole",
+                vec!["emails".into()],
+                json!({"emails": [{"value": "a@x", "type": "work"}]}),
+                json!({"emails": [{"value": "a@x", "type": "work"}, {"value": "b@x"}]}),
+                json!([{"op": "replace", "path": "emails",
+                    "value": [{"value": "a@x", "type": "work"}, {"value": "b@x"}]}]),
+            ),
+            (
+                "a value the new version sets but the server dropped is sent again",
+                vec!["emails".into()],
+                json!({"emails": [{"value": "a@x"}]}),
+                json!({"emails": [{"value": "a@x", "primary": true}]}),
+                json!([{"op": "replace", "path": "emails", "value": [{"value": "a@x", "primary": true}]}]),
+            ),
+            (
+                "owned paths compare case-insensitively",
+                vec!["USERNAME".into(), "Name.GivenName".into()],
+                json!({"userName": "a", "name": {"givenName": "A"}}),
+                json!({"userName": "b", "name": {"givenName": "A"}}),
+                json!([{"op": "replace", "path": "USERNAME", "value": "b"}]),
+            ),
+            (
+                "id, meta, schemas and groups are never part of it",
+                vec!["id".into(), "meta".into(), "schemas".into(), "groups".into()],
+                json!({"id": "1", "meta": {"version": "1"}, "groups": [{"value": "g"}]}),
+                json!({"id": "2"}),
+                json!([]),
+            ),
+        ];
+        for (case, owned, old, new, expected) in cases {
+            let owned = OwnedAttributes::new(&owned);
+            let patch = Patch::diff_owned(&old, &new, &owned).unwrap();
+            assert_eq!(
+                serde_json::to_value(&patch).unwrap()["Operations"],
+                expected,
+                "{case}"
+            );
+        }
+    }
 
     #[test]
     fn debug_never_shows_a_password_but_the_wire_body_carries_it() {
