@@ -499,7 +499,7 @@ async fn users_a_target_refuses_are_reported_and_the_rest_goes_on() {
     let mut kinds: Vec<(String, Option<ScimErrorKind>)> = report
         .problems()
         .filter_map(|p| match &p.outcome {
-            Outcome::Failed(Error::Scim(e)) => Some((p.subject.clone(), e.kind())),
+            Outcome::Failed(Error::Scim(e)) => Some((p.subject.to_string(), e.kind())),
             _ => None,
         })
         .collect();

@@ -119,7 +119,11 @@ async fn run(dry_run: bool) -> Result<Option<Report>> {
         let again = provisioner.plan().await?;
         println!(
             "second plan against the unchanged org: {}",
-            if again.is_empty() { "nothing to write" } else { "changes (unexpected)" }
+            if again.is_empty() {
+                "nothing to write"
+            } else {
+                "changes (unexpected)"
+            }
         );
     }
     Ok(Some(report))

@@ -35,7 +35,9 @@ fn groups(suffix: &str, default: Option<&str>) -> Result<Vec<String>> {
         .map(str::to_owned)
         .collect();
     if names.is_empty() {
-        return Err(Error::Config(format!("SCIMKIT_PUSH_GROUPS{suffix} names no group")));
+        return Err(Error::Config(format!(
+            "SCIMKIT_PUSH_GROUPS{suffix} names no group"
+        )));
     }
     Ok(names)
 }
@@ -73,7 +75,9 @@ fn from_env(n: usize, suffix: &str) -> Result<Option<Target>> {
     };
     let name = var("SCIMKIT_TARGET_NAME").unwrap_or_else(|| format!("target{n}"));
     println!("target {name}: {url}");
-    Ok(Some(Target::new(name, client).groups(groups(suffix, None)?)))
+    Ok(Some(
+        Target::new(name, client).groups(groups(suffix, None)?),
+    ))
 }
 
 /// Targets 1..=9 from the environment; without `SCIMKIT_SCIM_URL`, two embedded SCIM
@@ -82,7 +86,11 @@ fn from_env(n: usize, suffix: &str) -> Result<Option<Target>> {
 pub async fn targets() -> Result<(Vec<Target>, Mocks)> {
     let mut targets = Vec::new();
     for n in 1..=9 {
-        let suffix = if n == 1 { String::new() } else { format!("_{n}") };
+        let suffix = if n == 1 {
+            String::new()
+        } else {
+            format!("_{n}")
+        };
         match from_env(n, &suffix)? {
             Some(target) => targets.push(target),
             None if n == 1 => break,
@@ -97,11 +105,18 @@ pub async fn targets() -> Result<(Vec<Target>, Mocks)> {
         .into_iter()
         .enumerate()
     {
-        let suffix = if n == 0 { String::new() } else { format!("_{}", n + 1) };
+        let suffix = if n == 0 {
+            String::new()
+        } else {
+            format!("_{}", n + 1)
+        };
         let idp = TokenServer::start().await;
         idp.register_client(&format!("{name}-client"), "demo-secret");
         let server = ScimServer::builder().token_server(&idp).start().await;
-        println!("no SCIMKIT_SCIM_URL: target {name} is the embedded SCIM server at {}", server.base_url());
+        println!(
+            "no SCIMKIT_SCIM_URL: target {name} is the embedded SCIM server at {}",
+            server.base_url()
+        );
         let creds = ClientCredentials::builder()
             .token_url(idp.token_url())
             .client_id(format!("{name}-client"))

@@ -3,6 +3,7 @@
 //! phase with bounded concurrency. One failed item never stops the others.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::StreamExt;
@@ -122,6 +123,7 @@ impl<'a> Progress<'a> {
 
 /// One target's plan being applied.
 pub(super) struct Apply<'a> {
+    name: Arc<str>,
     target: &'a Target,
     plan: &'a TargetPlan,
     settings: &'a Settings,
@@ -148,11 +150,11 @@ impl UserOp<'_> {
         }
     }
 
-    fn subject(&self) -> &str {
+    fn subject(&self) -> Arc<str> {
         match self {
-            UserOp::Create(c) => &c.user.user_name,
-            UserOp::Update(u) => &u.user_name,
-            UserOp::Deprovision(d) => &d.user_name,
+            UserOp::Create(c) => c.user_name.clone(),
+            UserOp::Update(u) => u.user_name.clone(),
+            UserOp::Deprovision(d) => d.user_name.as_str().into(),
         }
     }
 }
@@ -160,7 +162,7 @@ impl UserOp<'_> {
 /// A finished user write, and the id of the user it created.
 struct UserDone {
     item: ItemReport,
-    created: Option<(String, String)>,
+    created: Option<(Arc<str>, String)>,
 }
 
 /// One group write, in the order they are made.
@@ -188,6 +190,7 @@ impl<'a> Apply<'a> {
         on_event: OnEvent<'a>,
     ) -> Self {
         Apply {
+            name: plan.target.as_str().into(),
             target,
             plan,
             settings,
@@ -200,8 +203,8 @@ impl<'a> Apply<'a> {
         &self.plan.target
     }
 
-    fn item(&self, action: Action, subject: &str, outcome: Outcome) -> ItemReport {
-        ItemReport::new(self.name(), action, subject, outcome)
+    fn item(&self, action: Action, subject: &Arc<str>, outcome: Outcome) -> ItemReport {
+        ItemReport::new(&self.name, action, subject.clone(), outcome)
     }
 
     fn patch_ok(&self) -> bool {
@@ -223,11 +226,18 @@ impl<'a> Apply<'a> {
         let span =
             tracing::info_span!("scimkit.provision.apply_target", scim_target = %self.name());
         async move {
-            let mut items = Vec::new();
+            let plan = self.plan;
+            let mut items = Vec::with_capacity(
+                plan.unmappable.len()
+                    + plan.creates.len()
+                    + plan.updates.len()
+                    + plan.deprovisions.len()
+                    + plan.groups.len().saturating_mul(3),
+            );
             for u in &self.plan.unmappable {
                 let item = self.item(
                     Action::MapUser,
-                    &u.label,
+                    &u.label.as_str().into(),
                     Outcome::Unmappable(u.error.clone()),
                 );
                 (self.on_event)(&Event::Item(item.clone()));
@@ -245,7 +255,7 @@ impl<'a> Apply<'a> {
         .await
     }
 
-    async fn apply_users(&self, items: &mut Vec<ItemReport>) -> HashMap<String, String> {
+    async fn apply_users(&self, items: &mut Vec<ItemReport>) -> HashMap<Arc<str>, String> {
         let plan = self.plan;
         let ops: Vec<UserOp<'_>> = plan
             .creates
@@ -255,7 +265,7 @@ impl<'a> Apply<'a> {
             .chain(plan.deprovisions.iter().map(UserOp::Deprovision))
             .collect();
         let mut progress = Progress::start(self.name(), Phase::Users, ops.len(), self.on_event);
-        let mut created = HashMap::new();
+        let mut created = HashMap::with_capacity(plan.creates.len());
         let mut record = |done: UserDone, progress: &mut Progress<'_>| {
             let ok = progress.item(&done.item);
             progress.advance(ok);
@@ -315,14 +325,19 @@ impl<'a> Apply<'a> {
     async fn user_op(&self, op: UserOp<'_>) -> UserDone {
         let mut created = None;
         let result = match op {
-            UserOp::Create(c) => match self.users().create(&c.user).await {
-                Ok(user) => {
-                    created = user.id.map(|id| (c.source_id.clone(), id));
-                    Ok(())
-                }
+            UserOp::Create(c) => match c.user() {
+                Ok(user) => match self.users().create(&user).await {
+                    Ok(made) => {
+                        created = made.id.map(|id| (c.source_id.clone(), id));
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                },
                 Err(e) => Err(e),
             },
-            UserOp::Update(u) => match encode(&u.desired) {
+            UserOp::Update(u) => match serde_json::from_str::<Value>(&u.desired)
+                .map_err(|e| Error::Config(format!("could not decode a planned user: {e}")))
+            {
                 Ok(desired) => {
                     self.update_user(&u.id, &u.patch, &desired, &self.plan.owned)
                         .await
@@ -346,7 +361,7 @@ impl<'a> Apply<'a> {
             }
         };
         UserDone {
-            item: self.item(op.action(), op.subject(), outcome(&result)),
+            item: self.item(op.action(), &op.subject(), outcome(&result)),
             created,
         }
     }
@@ -403,14 +418,14 @@ impl<'a> Apply<'a> {
                     (Err(e), _) => (Err(e), None),
                 };
                 UserDone {
-                    item: self.item(op.action(), op.subject(), outcome(&result)),
+                    item: self.item(op.action(), &op.subject(), outcome(&result)),
                     created,
                 }
             })
             .collect()
     }
 
-    async fn apply_groups(&self, created: &HashMap<String, String>, items: &mut Vec<ItemReport>) {
+    async fn apply_groups(&self, created: &HashMap<Arc<str>, String>, items: &mut Vec<ItemReport>) {
         let groups: Vec<&GroupPlan> = self.plan.groups.iter().filter(|g| !g.is_empty()).collect();
         let mut progress = Progress::start(self.name(), Phase::Groups, groups.len(), self.on_event);
         let mut runs = futures_util::stream::iter(groups)
@@ -432,16 +447,16 @@ impl<'a> Apply<'a> {
     async fn apply_group(
         &self,
         plan: &GroupPlan,
-        created: &HashMap<String, String>,
+        created: &HashMap<Arc<str>, String>,
     ) -> Vec<ItemReport> {
-        let name = plan.source.name.as_str();
+        let name: &Arc<str> = &plan.source.name.as_str().into();
         let batch = self.settings.batch_size;
         let mut items = Vec::new();
         let mut ids: Vec<String> = Vec::with_capacity(plan.add.len());
         let mut not_created = 0;
         for member in &plan.add {
             match member {
-                MemberRef::Existing { id, .. } => ids.push(id.clone()),
+                MemberRef::Existing { id, .. } => ids.push(id.to_string()),
                 MemberRef::Created { source_id, .. } => match created.get(source_id) {
                     Some(id) => ids.push(id.clone()),
                     None => not_created += 1,
@@ -645,7 +660,7 @@ async fn replace<T: Resource>(
 /// The bulk operation for one user write (`bulkId` `u{i}` for a create).
 fn bulk_operation(i: usize, op: &UserOp<'_>) -> Result<BulkOperation> {
     let bulk = match op {
-        UserOp::Create(c) => Bulk::new().create(&format!("u{i}"), &c.user)?,
+        UserOp::Create(c) => Bulk::new().create(&format!("u{i}"), &c.user()?)?,
         UserOp::Update(u) => Bulk::new().patch::<User>(&u.id, &u.patch)?,
         UserOp::Deprovision(d) if d.action == Deprovision::Delete => {
             Bulk::new().delete::<User>(&d.id)

@@ -2,9 +2,14 @@
 //! ignoring case; groups by `externalId`, then by `displayName` ignoring case. So users and
 //! groups made by hand or by an earlier tool are adopted, not duplicated.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
-use crate::scim::{Group, User};
+use serde_json::Value;
+
+use super::snapshot::Mapped;
+use crate::scim::{Group, OwnedAttributes, Patch, User};
+use crate::{Error, Result};
 
 /// How a target user was matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,10 +18,14 @@ pub(super) enum MatchedBy {
     UserName,
 }
 
-/// A target user matched to a wanted one.
+/// A target user matched to a wanted one, with the PATCH that makes it what the source
+/// wants (computed when matched, so that only the difference is kept).
 pub(super) struct Candidate {
     pub(super) by: MatchedBy,
-    pub(super) user: User,
+    pub(super) id: String,
+    pub(super) patch: Patch,
+    user_name: String,
+    active: Option<bool>,
 }
 
 /// A target user matched to no wanted user, but a member of a pushed group.
@@ -25,10 +34,46 @@ pub(super) struct Other {
     pub(super) active: Option<bool>,
 }
 
-/// The wanted users of one target, and what the target has for them.
-pub(super) struct UserMatcher<'a> {
+/// The users one target should have, each findable by `externalId` and by lowercased
+/// `userName`.
+#[derive(Default)]
+pub(super) struct Wanted<'a> {
+    pub(super) users: Vec<&'a Mapped>,
     by_external_id: HashMap<&'a str, usize>,
-    by_user_name: HashMap<&'a str, usize>,
+    by_user_name: HashMap<Cow<'a, str>, usize>,
+}
+
+impl<'a> Wanted<'a> {
+    /// Adds a user; when another already has its `userName` (ignoring case) or its
+    /// `externalId`, that user's source id instead (both cannot be pushed).
+    pub(super) fn want(&mut self, m: &'a Mapped) -> std::result::Result<usize, &'a str> {
+        let key = m.name_key();
+        let clash = self.by_user_name.get(&*key).copied().or_else(|| {
+            m.external_id
+                .as_deref()
+                .and_then(|e| self.by_external_id.get(e).copied())
+        });
+        if let Some(first) = clash.and_then(|p| self.users.get(p)) {
+            return Err(&first.source_id);
+        }
+        let position = self.users.len();
+        self.by_user_name.insert(key, position);
+        if let Some(e) = m.external_id.as_deref() {
+            self.by_external_id.insert(e, position);
+        }
+        self.users.push(m);
+        Ok(position)
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.users.len()
+    }
+}
+
+/// What a target has for its wanted users.
+pub(super) struct UserMatcher<'a> {
+    wanted: &'a Wanted<'a>,
+    owned: &'a OwnedAttributes,
     frozen_external_ids: &'a HashSet<String>,
     managed: &'a HashSet<String>,
     /// Per wanted user (by position), its best match so far.
@@ -37,44 +82,34 @@ pub(super) struct UserMatcher<'a> {
     pub(super) others: HashMap<String, Other>,
     /// Target users left alone: their `externalId` is a source user that could not be mapped.
     pub(super) frozen: HashSet<String>,
-    /// Every target user offered, by id.
-    seen: HashSet<String>,
+    /// The ids offered, when the same user may be offered twice (lookups).
+    seen: Option<HashSet<String>>,
 }
 
 impl<'a> UserMatcher<'a> {
-    /// `wanted`: each wanted user's `externalId` (if the mapping set one) and lowercased
-    /// `userName`, in order. The first of two wanted users with one key keeps it (the
-    /// planner reports the second as a conflict before it gets here).
+    /// A matcher for `wanted`; `dedupe` when a target user may be offered more than once.
     pub(super) fn new(
-        wanted: impl IntoIterator<Item = (Option<&'a str>, &'a str)>,
+        wanted: &'a Wanted<'a>,
+        owned: &'a OwnedAttributes,
         frozen_external_ids: &'a HashSet<String>,
         managed: &'a HashSet<String>,
+        dedupe: bool,
     ) -> Self {
-        let mut by_external_id = HashMap::new();
-        let mut by_user_name = HashMap::new();
-        let mut count = 0;
-        for (position, (external_id, name_key)) in wanted.into_iter().enumerate() {
-            if let Some(e) = external_id {
-                by_external_id.entry(e).or_insert(position);
-            }
-            by_user_name.entry(name_key).or_insert(position);
-            count = position + 1;
-        }
         UserMatcher {
-            by_external_id,
-            by_user_name,
+            wanted,
+            owned,
             frozen_external_ids,
             managed,
-            found: (0..count).map(|_| None).collect(),
+            found: wanted.users.iter().map(|_| None).collect(),
             others: HashMap::new(),
             frozen: HashSet::new(),
-            seen: HashSet::new(),
+            seen: dedupe.then(HashSet::new),
         }
     }
 
-    /// Whether a target user with this id was offered.
+    /// Whether a target user with this id was offered (always `false` without dedupe).
     pub(super) fn has_seen(&self, id: &str) -> bool {
-        self.seen.contains(id)
+        self.seen.as_ref().is_some_and(|s| s.contains(id))
     }
 
     /// Whether the wanted user at `position` has a match.
@@ -83,67 +118,85 @@ impl<'a> UserMatcher<'a> {
     }
 
     /// Takes one target user into account.
-    pub(super) fn offer(&mut self, user: User) {
+    pub(super) fn offer(&mut self, user: User) -> Result<()> {
         let Some(id) = user.id.as_deref() else {
-            return;
+            return Ok(());
         };
-        if !self.seen.insert(id.to_owned()) {
-            return;
+        if let Some(seen) = &mut self.seen
+            && !seen.insert(id.to_owned())
+        {
+            return Ok(());
         }
         if let Some(external_id) = user.external_id.as_deref() {
             if self.frozen_external_ids.contains(external_id) {
                 self.frozen.insert(id.to_owned());
-                return;
+                return Ok(());
             }
-            if let Some(&position) = self.by_external_id.get(external_id) {
+            if let Some(&position) = self.wanted.by_external_id.get(external_id) {
                 let by = self
                     .found
                     .get(position)
                     .and_then(|f| f.as_ref().map(|c| c.by));
-                match by {
+                if by == Some(MatchedBy::ExternalId) {
                     // Two target users with one externalId: the first keeps it.
-                    Some(MatchedBy::ExternalId) => self.other(user),
-                    _ => {
-                        let candidate = Candidate {
-                            by: MatchedBy::ExternalId,
-                            user,
-                        };
-                        let displaced = self
-                            .found
-                            .get_mut(position)
-                            .and_then(|slot| slot.replace(candidate));
-                        if let Some(displaced) = displaced {
-                            self.other(displaced.user);
-                        }
-                    }
+                    self.other(user);
+                    return Ok(());
                 }
-                return;
+                let candidate = self.candidate(MatchedBy::ExternalId, position, user)?;
+                let displaced = self
+                    .found
+                    .get_mut(position)
+                    .and_then(|slot| slot.replace(candidate));
+                if let Some(d) = displaced {
+                    self.other_parts(d.id, d.user_name, d.active);
+                }
+                return Ok(());
             }
         }
         let key = user.user_name.to_lowercase();
-        if let Some(&position) = self.by_user_name.get(key.as_str())
-            && let Some(slot @ None) = self.found.get_mut(position)
+        if let Some(&position) = self.wanted.by_user_name.get(key.as_str())
+            && self.found.get(position).is_some_and(Option::is_none)
         {
-            *slot = Some(Candidate {
-                by: MatchedBy::UserName,
-                user,
-            });
-            return;
+            let candidate = self.candidate(MatchedBy::UserName, position, user)?;
+            if let Some(slot) = self.found.get_mut(position) {
+                *slot = Some(candidate);
+            }
+            return Ok(());
         }
         self.other(user);
+        Ok(())
+    }
+
+    /// The match of `user` to the wanted user at `position`, with the owned difference.
+    fn candidate(&self, by: MatchedBy, position: usize, user: User) -> Result<Candidate> {
+        let patch = match self.wanted.users.get(position) {
+            Some(wanted) => {
+                let desired: Value = serde_json::from_str(&wanted.json)
+                    .map_err(|e| Error::Config(format!("could not decode a mapped user: {e}")))?;
+                let current = serde_json::to_value(&user)
+                    .map_err(|e| Error::Config(format!("could not encode a target user: {e}")))?;
+                Patch::diff_owned(&current, &desired, self.owned)?
+            }
+            None => Patch::new(),
+        };
+        Ok(Candidate {
+            by,
+            id: user.id.unwrap_or_default(),
+            patch,
+            user_name: user.user_name,
+            active: user.active,
+        })
     }
 
     fn other(&mut self, user: User) {
-        if let Some(id) = user.id
-            && self.managed.contains(&id)
-        {
-            self.others.insert(
-                id,
-                Other {
-                    user_name: user.user_name,
-                    active: user.active,
-                },
-            );
+        if let Some(id) = user.id {
+            self.other_parts(id, user.user_name, user.active);
+        }
+    }
+
+    fn other_parts(&mut self, id: String, user_name: String, active: Option<bool>) {
+        if self.managed.contains(&id) {
+            self.others.insert(id, Other { user_name, active });
         }
     }
 }
@@ -200,6 +253,7 @@ impl<'a> GroupMatcher<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     fn user(id: &str, name: &str, ext: Option<&str>) -> User {
         let mut u = User::new(name);
@@ -208,29 +262,48 @@ mod tests {
         u
     }
 
+    fn wanted(ext: &str, name: &str) -> Mapped {
+        let u = User::new(name).external_id(ext);
+        Mapped {
+            source_id: ext.into(),
+            user_name: name.into(),
+            external_id: Some(ext.into()),
+            json: Arc::from(serde_json::to_string(&u).unwrap()),
+        }
+    }
+
     #[test]
     fn external_id_beats_user_name_and_the_displaced_is_another() {
         let frozen = HashSet::from(["00ubad".to_owned()]);
         let managed = HashSet::from(["t1".to_owned(), "t3".to_owned()]);
-        let mut m = UserMatcher::new(
-            [(Some("00u1"), "ada"), (Some("00u2"), "bob")],
-            &frozen,
-            &managed,
+        let (ada, bob, ada2) = (
+            wanted("00u1", "ada"),
+            wanted("00u2", "bob"),
+            wanted("00u3", "ADA"),
         );
-        m.offer(user("t1", "ADA", None)); // by userName, first
-        m.offer(user("t2", "ada-renamed", Some("00u1"))); // by externalId: wins
-        m.offer(user("t3", "x", Some("00ubad"))); // unmappable source user: left alone
-        m.offer(user("t4", "Bob", Some("other-tool"))); // adopted by userName
-        let ids: Vec<Option<(&str, MatchedBy)>> = m
+        let mut all = Wanted::default();
+        assert_eq!(all.want(&ada), Ok(0));
+        assert_eq!(all.want(&bob), Ok(1));
+        assert_eq!(all.want(&ada2), Err("00u1"), "one userName, ignoring case");
+        let owned = OwnedAttributes::new(["userName", "externalId"]);
+        let mut m = UserMatcher::new(&all, &owned, &frozen, &managed, true);
+        m.offer(user("t1", "ADA", None)).unwrap(); // by userName, first
+        m.offer(user("t2", "ada-renamed", Some("00u1"))).unwrap(); // by externalId: wins
+        m.offer(user("t3", "x", Some("00ubad"))).unwrap(); // unmappable source user: left alone
+        m.offer(user("t4", "Bob", Some("other-tool"))).unwrap(); // adopted by userName
+        let ids: Vec<Option<(&str, MatchedBy, usize)>> = m
             .found
             .iter()
-            .map(|c| c.as_ref().map(|c| (c.user.id.as_deref().unwrap(), c.by)))
+            .map(|c| {
+                c.as_ref()
+                    .map(|c| (c.id.as_str(), c.by, c.patch.operations.len()))
+            })
             .collect();
         assert_eq!(
             ids,
             [
-                Some(("t2", MatchedBy::ExternalId)),
-                Some(("t4", MatchedBy::UserName))
+                Some(("t2", MatchedBy::ExternalId, 1)),
+                Some(("t4", MatchedBy::UserName, 2))
             ]
         );
         assert!(m.others.contains_key("t1"));

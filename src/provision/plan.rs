@@ -1,9 +1,17 @@
 //! [`Plan`]: what a run will write, per target, computed without writing anything.
 
 use std::fmt;
+use std::sync::Arc;
 
 use super::{Capabilities, MappingError, SourceGroup};
 use crate::scim::{OwnedAttributes, Patch, User};
+use crate::{Error, Result};
+
+/// A user kept as JSON text (a plan of 10,000 users holds them all), decoded on demand.
+fn decode(json: &str) -> Result<User> {
+    serde_json::from_str(json)
+        .map_err(|e| Error::Config(format!("could not decode a planned user: {e}")))
+}
 
 /// What to do with users who are no longer in any group pushed to a target.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -91,9 +99,17 @@ impl TargetPlan {
 #[non_exhaustive]
 pub struct UserCreate {
     /// The source user's id.
-    pub source_id: String,
+    pub source_id: Arc<str>,
+    /// The user's `userName`.
+    pub user_name: Arc<str>,
+    pub(crate) json: Arc<str>,
+}
+
+impl UserCreate {
     /// The user as it will be sent.
-    pub user: User,
+    pub fn user(&self) -> Result<User> {
+        decode(&self.json)
+    }
 }
 
 /// An existing target user to change.
@@ -103,16 +119,23 @@ pub struct UserUpdate {
     /// The target's id of the user.
     pub id: String,
     /// The source user's id.
-    pub source_id: String,
+    pub source_id: Arc<str>,
     /// The user's `userName` (as the source wants it).
-    pub user_name: String,
+    pub user_name: Arc<str>,
     /// Whether the target user was matched by `userName` rather than `externalId`: a user
     /// made by hand or by another tool, adopted.
     pub adopted: bool,
     /// The changes, limited to owned attributes.
     pub patch: Patch,
-    /// The user as the source wants it (for targets that take `PUT` instead of PATCH).
-    pub desired: User,
+    pub(crate) desired: Arc<str>,
+}
+
+impl UserUpdate {
+    /// The user as the source wants it (what a `PUT` takes the owned attributes from, on
+    /// targets without PATCH).
+    pub fn desired(&self) -> Result<User> {
+        decode(&self.desired)
+    }
 }
 
 /// A user to deactivate or delete.
@@ -134,16 +157,16 @@ pub enum MemberRef {
     /// A user the target has, by its id.
     Existing {
         /// The target's id.
-        id: String,
+        id: Arc<str>,
         /// The user's `userName`.
-        user_name: String,
+        user_name: Arc<str>,
     },
     /// A user this run creates (its id is known once created).
     Created {
         /// The source user's id.
-        source_id: String,
+        source_id: Arc<str>,
         /// The user's `userName`.
-        user_name: String,
+        user_name: Arc<str>,
     },
 }
 
@@ -248,7 +271,7 @@ impl fmt::Display for TargetPlan {
             self.unmappable.len()
         )?;
         list(f, &self.creates, all, |f, c| {
-            writeln!(f, "    + create user {}", c.user.user_name)
+            writeln!(f, "    + create user {}", c.user_name)
         })?;
         list(f, &self.updates, all, |f, u| {
             let adopted = if u.adopted {

@@ -1,13 +1,14 @@
 //! Planning one target: what it has (read, never written), matched to what the source
 //! wants, and the difference as a [`TargetPlan`].
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::sync::Arc;
 
 use futures_util::{StreamExt, TryStreamExt};
 use http::StatusCode;
 use tracing::Instrument;
 
-use super::matching::{GroupMatcher, MatchedBy, UserMatcher};
+use super::matching::{GroupMatcher, MatchedBy, UserMatcher, Wanted};
 use super::snapshot::{Entry, Snapshot};
 use super::{
     Capabilities, Deprovision, GroupPlan, MappingError, MemberRef, SourceGroup, Target, TargetPlan,
@@ -105,42 +106,36 @@ async fn plan_target_inner(
 
     // The wanted users, once each; two source users that map to one userName or
     // externalId on this target cannot both be pushed: the second is reported.
-    let mut wanted: Vec<usize> = Vec::new();
-    let mut wanted_set: HashSet<usize> = HashSet::new();
+    #[derive(Clone, Copy)]
+    enum Slot {
+        Unseen,
+        Skipped,
+        Wanted(usize),
+    }
+    let mut slots = vec![Slot::Unseen; snapshot.users.len()];
+    let mut wanted = Wanted::default();
     let mut unmappable: Vec<Unmappable> = Vec::new();
     let mut frozen_external_ids: HashSet<String> = HashSet::new();
-    let mut names: HashMap<&str, &str> = HashMap::new();
-    let mut externals: HashMap<&str, &str> = HashMap::new();
     for group in &groups {
         for &index in snapshot.members.get(&group.id).into_iter().flatten() {
-            if !wanted_set.insert(index) {
+            let Some(slot @ Slot::Unseen) = slots.get_mut(index) else {
                 continue;
-            }
+            };
+            *slot = Slot::Skipped;
             match snapshot.users.get(index) {
-                Some(Entry::Mapped(m)) => {
-                    let clash = names.get(m.name_key.as_str()).copied().or_else(|| {
-                        m.user
-                            .external_id
-                            .as_deref()
-                            .and_then(|e| externals.get(e).copied())
-                    });
-                    if let Some(first) = clash {
-                        frozen_external_ids.insert(m.source_id.clone());
+                Some(Entry::Mapped(m)) => match wanted.want(m) {
+                    Ok(position) => *slot = Slot::Wanted(position),
+                    Err(first) => {
+                        frozen_external_ids.insert(m.source_id.to_string());
                         unmappable.push(Unmappable {
-                            source_id: m.source_id.clone(),
-                            label: m.user.user_name.clone(),
+                            source_id: m.source_id.to_string(),
+                            label: m.user_name.to_string(),
                             error: MappingError::new(format!(
                                 "maps to the userName or externalId of the source user {first}"
                             )),
                         });
-                        continue;
                     }
-                    names.insert(&m.name_key, &m.source_id);
-                    if let Some(e) = m.user.external_id.as_deref() {
-                        externals.insert(e, &m.source_id);
-                    }
-                    wanted.push(index);
-                }
+                },
                 Some(Entry::Unmappable(u)) => {
                     frozen_external_ids.insert(u.source_id.clone());
                     unmappable.push(u.clone());
@@ -149,37 +144,24 @@ async fn plan_target_inner(
             }
         }
     }
-    let mapped = |index: usize| match snapshot.users.get(index) {
-        Some(Entry::Mapped(m)) => Some(m),
-        _ => None,
-    };
 
     // The target's groups, with their members.
     let found_groups = find_groups(client, &groups, &caps, settings).await?;
-    let mut managed: HashSet<String> = HashSet::new();
     let found_group_ids: HashSet<&str> = found_groups
         .iter()
         .flatten()
-        .filter_map(|g| g.id.as_deref())
+        .map(|g| g.id.as_str())
         .collect();
+    let mut managed: HashSet<String> = HashSet::new();
     for group in found_groups.iter().flatten() {
-        for member in &group.members {
-            if let Some(id) = &member.value
-                && !is_group_member(member.kind.as_deref())
-                && !found_group_ids.contains(id.as_str())
-            {
+        for (id, nested) in &group.members {
+            if !nested && !found_group_ids.contains(id.as_str()) {
                 managed.insert(id.clone());
             }
         }
     }
 
     // The target's users, matched to the wanted ones.
-    let keys: Vec<(Option<&str>, &str)> = wanted
-        .iter()
-        .filter_map(|&i| mapped(i))
-        .map(|m| (m.user.external_id.as_deref(), m.name_key.as_str()))
-        .collect();
-    let mut matcher = UserMatcher::new(keys.iter().copied(), &frozen_external_ids, &managed);
     let page_size = page(&caps, settings);
     let lookups = caps.filter
         && lookups_are_cheaper(
@@ -188,13 +170,14 @@ async fn plan_target_inner(
             wanted.len().saturating_add(managed.len()),
             page_size,
         );
+    let mut matcher = UserMatcher::new(&wanted, owned, &frozen_external_ids, &managed, lookups);
     let looked_up = if lookups {
-        match look_up_users(client, &wanted, snapshot, &mut matcher, settings).await {
+        match look_up_users(client, &wanted, &mut matcher, settings).await {
             Ok(()) => true,
             // A filter the target refuses: list instead.
             Err(e) if e.status() == Some(StatusCode::BAD_REQUEST) => {
                 tracing::debug!(error = %e, "user lookups refused; listing instead");
-                matcher = UserMatcher::new(keys.iter().copied(), &frozen_external_ids, &managed);
+                matcher = UserMatcher::new(&wanted, owned, &frozen_external_ids, &managed, false);
                 false
             }
             Err(e) => return Err(e),
@@ -210,7 +193,7 @@ async fn plan_target_inner(
             .excluded_attributes(["groups"])
             .stream();
         while let Some(user) = users.try_next().await? {
-            matcher.offer(user);
+            matcher.offer(user)?;
         }
     }
 
@@ -218,53 +201,50 @@ async fn plan_target_inner(
     let mut creates = Vec::new();
     let mut updates = Vec::new();
     let mut unchanged_users = 0;
-    let mut resolved: HashMap<usize, MemberRef> = HashMap::new();
-    let mut assigned: HashSet<String> = HashSet::new();
-    for (position, &index) in wanted.iter().enumerate() {
-        let Some(m) = mapped(index) else { continue };
+    let mut resolved: Vec<MemberRef> = Vec::with_capacity(wanted.len());
+    let mut assigned: HashSet<Arc<str>> = HashSet::new();
+    for (position, m) in wanted.users.iter().enumerate() {
         let candidate = matcher.found.get_mut(position).and_then(Option::take);
         match candidate {
             Some(c) => {
-                let Some(id) = c.user.id.clone() else {
-                    continue;
-                };
-                let patch = Patch::diff_owned(&c.user, &m.user, owned)?;
-                if patch.is_empty() {
+                let id: Arc<str> = c.id.as_str().into();
+                resolved.push(MemberRef::Existing {
+                    id: id.clone(),
+                    user_name: m.user_name.clone(),
+                });
+                if c.patch.is_empty() {
                     unchanged_users += 1;
                 } else {
                     updates.push(UserUpdate {
-                        id: id.clone(),
+                        id: c.id,
                         source_id: m.source_id.clone(),
-                        user_name: m.user.user_name.clone(),
+                        user_name: m.user_name.clone(),
                         adopted: c.by == MatchedBy::UserName,
-                        patch,
-                        desired: m.user.clone(),
+                        patch: c.patch,
+                        desired: m.json.clone(),
                     });
                 }
-                resolved.insert(
-                    index,
-                    MemberRef::Existing {
-                        id: id.clone(),
-                        user_name: m.user.user_name.clone(),
-                    },
-                );
                 assigned.insert(id);
             }
             None => {
                 creates.push(UserCreate {
                     source_id: m.source_id.clone(),
-                    user: m.user.clone(),
+                    user_name: m.user_name.clone(),
+                    json: m.json.clone(),
                 });
-                resolved.insert(
-                    index,
-                    MemberRef::Created {
-                        source_id: m.source_id.clone(),
-                        user_name: m.user.user_name.clone(),
-                    },
-                );
+                resolved.push(MemberRef::Created {
+                    source_id: m.source_id.clone(),
+                    user_name: m.user_name.clone(),
+                });
             }
         }
     }
+    creates.shrink_to_fit();
+    updates.shrink_to_fit();
+    let member_ref = |index: &usize| match slots.get(*index) {
+        Some(Slot::Wanted(position)) => resolved.get(*position),
+        _ => None,
+    };
 
     // Groups: create what is missing; add the wanted members, remove the others (except
     // users left alone and nested groups); rename.
@@ -277,7 +257,7 @@ async fn plan_target_inner(
             .get(&source.id)
             .into_iter()
             .flatten()
-            .filter_map(|i| resolved.get(i))
+            .filter_map(member_ref)
             .collect();
         let plan = match found_groups.get(position).and_then(Option::as_ref) {
             None => GroupPlan {
@@ -288,47 +268,48 @@ async fn plan_target_inner(
                 remove: Vec::new(),
             },
             Some(existing) => {
-                let current: HashSet<&str> = existing
-                    .members
-                    .iter()
-                    .filter_map(|m| m.value.as_deref())
-                    .collect();
+                let current: HashSet<&str> =
+                    existing.members.iter().map(|(id, _)| id.as_str()).collect();
                 let wanted_ids: HashSet<&str> = refs
                     .iter()
                     .filter_map(|r| match r {
-                        MemberRef::Existing { id, .. } => Some(id.as_str()),
+                        MemberRef::Existing { id, .. } => Some(&**id),
                         MemberRef::Created { .. } => None,
                     })
                     .collect();
                 let add = refs
                     .iter()
                     .filter(|r| match r {
-                        MemberRef::Existing { id, .. } => !current.contains(id.as_str()),
+                        MemberRef::Existing { id, .. } => !current.contains(&**id),
                         MemberRef::Created { .. } => true,
                     })
                     .map(|r| (*r).clone())
                     .collect();
                 let mut remove = Vec::new();
-                for member in &existing.members {
-                    let Some(id) = member.value.as_deref() else {
-                        continue;
-                    };
-                    if wanted_ids.contains(id)
+                let mut removing: HashSet<&str> = HashSet::new();
+                for (id, _) in &existing.members {
+                    if wanted_ids.contains(id.as_str())
                         || !managed.contains(id)
                         || matcher.frozen.contains(id)
-                        || remove.iter().any(|r: &String| r == id)
+                        || !removing.insert(id)
                     {
                         continue;
                     }
-                    remove.push(id.to_owned());
-                    if !assigned.contains(id) && removed_set.insert(id.to_owned()) {
-                        removed.push(id.to_owned());
+                    remove.push(id.clone());
+                    if !assigned.contains(id.as_str()) && removed_set.insert(id.clone()) {
+                        removed.push(id.clone());
                     }
                 }
+                let mut current_group = Group::new(existing.display_name.clone());
+                current_group.external_id = existing.external_id.clone();
                 GroupPlan {
                     source: (*source).clone(),
-                    target_id: existing.id.clone(),
-                    changes: Patch::diff_owned(existing, &desired_group(source), &group_owned())?,
+                    target_id: Some(existing.id.clone()),
+                    changes: Patch::diff_owned(
+                        &current_group,
+                        &desired_group(source),
+                        &group_owned(),
+                    )?,
                     add,
                     remove,
                 }
@@ -343,11 +324,8 @@ async fn plan_target_inner(
         let missing: Vec<&String> = removed.iter().filter(|id| !matcher.has_seen(id)).collect();
         let fetched: Vec<Option<User>> = futures_util::stream::iter(missing)
             .map(|id| async move {
-                match client
-                    .users()
-                    .get_with(id, &GetOptions::new().excluded_attributes(["groups"]))
-                    .await
-                {
+                let options = GetOptions::new().excluded_attributes(["groups"]);
+                match client.users().get_with(id, &options).await {
                     Ok(user) => Ok(Some(user)),
                     Err(e) if e.status() == Some(StatusCode::NOT_FOUND) => Ok(None),
                     Err(e) => Err(e),
@@ -356,7 +334,9 @@ async fn plan_target_inner(
             .buffered(settings.concurrency)
             .try_collect()
             .await?;
-        fetched.into_iter().flatten().for_each(|u| matcher.offer(u));
+        for user in fetched.into_iter().flatten() {
+            matcher.offer(user)?;
+        }
     }
     let mut deprovisions = Vec::new();
     for id in removed {
@@ -391,8 +371,7 @@ async fn plan_target_inner(
 /// Looks each wanted user up by `externalId`, then the still unmatched by `userName`.
 async fn look_up_users(
     client: &ScimClient,
-    wanted: &[usize],
-    snapshot: &Snapshot,
+    wanted: &Wanted<'_>,
     matcher: &mut UserMatcher<'_>,
     settings: &Settings,
 ) -> Result<()> {
@@ -406,37 +385,58 @@ async fn look_up_users(
             .await
             .map(|page| page.resources)
     };
-    let mapped = |index: &usize| match snapshot.users.get(*index) {
-        Some(Entry::Mapped(m)) => Some(m),
-        _ => None,
-    };
-    let by_external_id: Vec<Vec<User>> =
-        futures_util::stream::iter(wanted.iter().filter_map(mapped))
-            .filter_map(|m| async move { m.user.external_id.clone() })
-            .map(|e| query(Filter::attr("externalId").eq(e)))
-            .buffered(settings.concurrency)
-            .try_collect()
-            .await?;
-    by_external_id
-        .into_iter()
-        .flatten()
-        .for_each(|u| matcher.offer(u));
-    let unmatched: Vec<String> = wanted
+    let by_external_id: Vec<Vec<User>> = futures_util::stream::iter(wanted.users.iter())
+        .filter_map(|m| async move { m.external_id.as_deref() })
+        .map(|e| query(Filter::attr("externalId").eq(e)))
+        .buffered(settings.concurrency)
+        .try_collect()
+        .await?;
+    for user in by_external_id.into_iter().flatten() {
+        matcher.offer(user)?;
+    }
+    let unmatched: Vec<&str> = wanted
+        .users
         .iter()
         .enumerate()
         .filter(|(position, _)| !matcher.is_matched(*position))
-        .filter_map(|(_, index)| mapped(index).map(|m| m.user.user_name.clone()))
+        .map(|(_, m)| &*m.user_name)
         .collect();
     let by_user_name: Vec<Vec<User>> = futures_util::stream::iter(unmatched)
         .map(|name| query(Filter::attr("userName").eq(name)))
         .buffered(settings.concurrency)
         .try_collect()
         .await?;
-    by_user_name
-        .into_iter()
-        .flatten()
-        .for_each(|u| matcher.offer(u));
+    for user in by_user_name.into_iter().flatten() {
+        matcher.offer(user)?;
+    }
     Ok(())
+}
+
+/// A target group, as much of it as planning needs.
+struct TargetGroup {
+    id: String,
+    display_name: String,
+    external_id: Option<String>,
+    /// Members: id, and whether it is a group.
+    members: Vec<(String, bool)>,
+}
+
+impl TargetGroup {
+    fn from_group(group: Group) -> Option<TargetGroup> {
+        Some(TargetGroup {
+            id: group.id?,
+            display_name: group.display_name,
+            external_id: group.external_id,
+            members: group
+                .members
+                .into_iter()
+                .filter_map(|m| {
+                    let nested = is_group_member(m.kind.as_deref());
+                    m.value.map(|v| (v, nested))
+                })
+                .collect(),
+        })
+    }
 }
 
 /// The target's group for each source group (in order), with members: listed (without
@@ -446,7 +446,7 @@ async fn find_groups(
     groups: &[&SourceGroup],
     caps: &Capabilities,
     settings: &Settings,
-) -> Result<Vec<Option<Group>>> {
+) -> Result<Vec<Option<TargetGroup>>> {
     let mut matcher = GroupMatcher::new(groups.iter().map(|g| (g.id.as_str(), g.name.as_str())));
     let page_size = page(caps, settings);
     let lookups = caps.filter
@@ -506,7 +506,7 @@ async fn find_groups(
                 return Ok(None);
             };
             match client.groups().get(id).await {
-                Ok(full) => Ok(Some(full)),
+                Ok(full) => Ok(TargetGroup::from_group(full)),
                 // Gone since the listing: created again.
                 Err(e) if e.status() == Some(StatusCode::NOT_FOUND) => Ok(None),
                 Err(e) => Err(e),

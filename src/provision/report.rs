@@ -1,6 +1,7 @@
 //! [`Report`]: what a run did, item by item, per target.
 
 use std::fmt;
+use std::sync::Arc;
 
 use super::MappingError;
 use crate::Error;
@@ -101,24 +102,24 @@ impl fmt::Display for Outcome {
 #[non_exhaustive]
 pub struct ItemReport {
     /// The target's name.
-    pub target: String,
+    pub target: Arc<str>,
     /// What was done.
     pub action: Action,
     /// To what: a `userName`, a group's `displayName`, a source user's label.
-    pub subject: String,
+    pub subject: Arc<str>,
     /// How it ended.
     pub outcome: Outcome,
 }
 
 impl ItemReport {
     pub(crate) fn new(
-        target: &str,
+        target: &Arc<str>,
         action: Action,
-        subject: impl Into<String>,
+        subject: impl Into<Arc<str>>,
         outcome: Outcome,
     ) -> Self {
         ItemReport {
-            target: target.to_owned(),
+            target: target.clone(),
             action,
             subject: subject.into(),
             outcome,

@@ -628,7 +628,12 @@ mod tests {
             ),
             (
                 "id, meta, schemas and groups are never part of it",
-                vec!["id".into(), "meta".into(), "schemas".into(), "groups".into()],
+                vec![
+                    "id".into(),
+                    "meta".into(),
+                    "schemas".into(),
+                    "groups".into(),
+                ],
                 json!({"id": "1", "meta": {"version": "1"}, "groups": [{"value": "g"}]}),
                 json!({"id": "2"}),
                 json!([]),
