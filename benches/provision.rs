@@ -84,6 +84,22 @@ fn per_user(c: &mut Criterion) {
 
 criterion_group!(benches, per_user);
 
+/// CPU seconds (user + system) this process has used, from `/proc/self/stat`.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces): state is field 3.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 (1-based), 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn vm_hwm_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -106,6 +122,7 @@ fn child() {
         .build()
         .unwrap();
     let before = vm_hwm_kib();
+    let cpu_before = cpu_secs();
     let line = rt.block_on(async move {
         let okta = OktaClient::builder()
             .org(var("SCIMKIT_BENCH_OKTA"))
@@ -138,7 +155,8 @@ fn child() {
         )
     });
     println!(
-        "{line} vmhwm_before_kib={before} vmhwm_kib={}",
+        "{line} cpu_s={:.3} vmhwm_before_kib={before} vmhwm_kib={}",
+        cpu_secs() - cpu_before,
         vm_hwm_kib()
     );
 }
@@ -146,6 +164,8 @@ fn child() {
 struct Outcome {
     plan_s: f64,
     total_s: f64,
+    client_cpu_s: f64,
+    mock_cpu_s: f64,
     created: f64,
     unchanged: f64,
     peak_mib: f64,
@@ -153,6 +173,7 @@ struct Outcome {
 }
 
 async fn push(org: &OktaOrg, server: &ScimServer, concurrency: usize, bulk: bool) -> Outcome {
+    let mock_cpu = cpu_secs();
     let out = tokio::process::Command::new(std::env::current_exe().unwrap())
         .env("SCIMKIT_BENCH_PROVISION_CHILD", "1")
         .env("SCIMKIT_BENCH_OKTA", org.uri())
@@ -178,6 +199,8 @@ async fn push(org: &OktaOrg, server: &ScimServer, concurrency: usize, bulk: bool
     Outcome {
         plan_s: field("plan_s"),
         total_s: field("total_s"),
+        client_cpu_s: field("cpu_s"),
+        mock_cpu_s: cpu_secs() - mock_cpu,
         created: field("created"),
         unchanged: field("unchanged"),
         peak_mib: field("vmhwm_kib") / 1024.0,
@@ -206,10 +229,10 @@ fn push_report() {
             "\nprovision/push: {users_n} Okta users in {GROUPS} groups into a fresh mock::ScimServer (maxResults 200, bulk maxOperations 100); client in a child process on one thread"
         );
         println!(
-            "| run                         | plan s | total s | users/s | requests/writes | client peak RSS MiB (at start) |"
+            "| run                            | plan s | total s | users/s | requests/writes | client CPU s | mocks CPU s | client peak RSS MiB (at start) |"
         );
         println!(
-            "|-----------------------------|--------|---------|---------|-----------------|--------------------------------|"
+            "|--------------------------------|--------|---------|---------|-----------------|--------------|-------------|--------------------------------|"
         );
         for bulk in [true, false] {
             for concurrency in [1usize, 4, 16] {
@@ -229,11 +252,13 @@ fn push_report() {
                     if bulk { "bulk" } else { "no bulk" }
                 );
                 println!(
-                    "| {label:<27} | {:>6.2} | {:>7.2} | {:>7.0} | {:>8} | {:>6.1} ({:.1})                 |",
+                    "| {label:<30} | {:>6.2} | {:>7.2} | {:>7.0} | {:>15} | {:>12.2} | {:>11.2} | {:>6.1} ({:.1}) |",
                     first.plan_s,
                     first.total_s,
                     users_n as f64 / first.total_s,
                     format!("{requests}/{writes}"),
+                    first.client_cpu_s,
+                    first.mock_cpu_s,
                     first.peak_mib,
                     first.base_mib,
                 );
@@ -249,18 +274,24 @@ fn push_report() {
                     assert_eq!(writes, 0, "the second run writes nothing");
                     assert_eq!(second.unchanged as usize, users_n);
                     println!(
-                        "| second (unchanged), c 4     | {:>6.2} | {:>7.2} | {:>7.0} | {:>8} | {:>6.1} ({:.1})                 |",
+                        "| {:<30} | {:>6.2} | {:>7.2} | {:>7.0} | {:>15} | {:>12.2} | {:>11.2} | {:>6.1} ({:.1}) |",
+                        "second (unchanged), c 4",
                         second.plan_s,
                         second.total_s,
                         users_n as f64 / second.total_s,
                         format!("{}/{writes}", server.request_count()),
+                        second.client_cpu_s,
+                        second.mock_cpu_s,
                         second.peak_mib,
                         second.base_mib,
                     );
                 }
             }
         }
-        println!("(users/s: users pushed per second of the whole run, plan included; requests/writes: what the SCIM server received, and of those the non-GET ones)");
+        println!(
+            "(users/s: users pushed per second of the whole run, plan included; requests/writes: what the SCIM server received, and of those the non-GET ones; CPU: the client process, and the bench process holding both mocks, during the run, on {} cores)",
+            std::thread::available_parallelism().map_or(0, |n| n.get())
+        );
     });
 }
 
@@ -271,7 +302,8 @@ fn budget_report() {
         .unwrap();
     let users_n = users();
     rt.block_on(async {
-        let (limit, window) = (20u32, Duration::from_secs(60));
+        // 250 requests (50 name lookups, 200 member pages of 50): 10 windows of 25.
+        let (limit, window) = (25u32, Duration::from_secs(60));
         let clock = ManualClock::new();
         let org = OktaOrg::builder()
             .rate_limit(limit, window)
@@ -302,7 +334,6 @@ fn budget_report() {
             .build()
             .unwrap();
         let server = ScimServer::builder().record_requests(false).start().await;
-        // Pages of 50 members: 4 per group, 200 member pages and 50 name lookups.
         let provisioner = Provisioner::builder(OktaSource::new(okta).page_size(50))
             .concurrency(1)
             .target(Target::new("bench", server.client()).groups(groups))

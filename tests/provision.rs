@@ -1279,3 +1279,94 @@ async fn reading_okta_within_its_rate_limit_uses_the_budget_without_a_429() {
         used * 100.0
     );
 }
+
+/// A budget that says "wait 2 s" to the first reservation and counts the rest.
+#[derive(Debug, Default)]
+struct CountingBudget {
+    reserved: std::sync::atomic::AtomicU64,
+    observed: std::sync::atomic::AtomicU64,
+}
+
+impl scimkit::store::RateBudget for CountingBudget {
+    fn try_reserve<'a>(
+        &'a self,
+        _bucket: &'a str,
+        _now: u64,
+    ) -> scimkit::transport::BoxFuture<'a, scimkit::Result<scimkit::store::Reservation>> {
+        use std::sync::atomic::Ordering;
+        let n = self.reserved.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async move {
+            Ok(if n == 0 {
+                scimkit::store::Reservation::Wait(Duration::from_secs(2))
+            } else {
+                scimkit::store::Reservation::Granted(scimkit::store::Ticket(n))
+            })
+        })
+    }
+
+    fn observe<'a>(
+        &'a self,
+        _bucket: &'a str,
+        _now: u64,
+        _observation: scimkit::store::Observation,
+    ) -> scimkit::transport::BoxFuture<'a, scimkit::Result<()>> {
+        self.observed
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[tokio::test]
+async fn a_scim_target_can_be_pushed_within_a_rate_budget() {
+    use std::sync::atomic::Ordering;
+    let org = OktaOrg::start().await;
+    seed(&org, 5, &[("Staff", &[0, 1, 2, 3, 4])]);
+    let server = ScimServer::start().await;
+    let clock = ManualClock::new();
+    let budget = Arc::new(CountingBudget::default());
+    let scim = ScimClient::builder()
+        .base_url(server.base_url())
+        .auth(scimkit::BearerToken::new(server.bearer_token().to_owned()))
+        .transport(Transport::builder().clock(clock.clone()).build().unwrap())
+        .rate_budget(budget.clone())
+        .build()
+        .unwrap();
+    let provisioner = builder(&org)
+        .target(Target::new("pam", scim).group("Staff"))
+        .build()
+        .unwrap();
+    let report = provisioner.run().await.unwrap();
+    assert!(report.is_success(), "{report}");
+    let requests = server.requests();
+    // Endpoint families, as the budget keys them: the first three path segments, and
+    // whether the path goes deeper.
+    let families: HashSet<String> = requests
+        .iter()
+        .map(|r| {
+            let segments: Vec<&str> = r.path.split('/').filter(|s| !s.is_empty()).collect();
+            let mut family = segments
+                .iter()
+                .take(3)
+                .copied()
+                .collect::<Vec<_>>()
+                .join("/");
+            if segments.len() > 3 {
+                family.push_str("/*");
+            }
+            family
+        })
+        .collect();
+    // Every answer went back to the budget. The first request of each family was reserved
+    // (the very first twice: it waited 2 s on the client's clock); the mock sends no
+    // `X-Rate-Limit-*`, so the budget then leaves those families alone.
+    assert_eq!(
+        budget.observed.load(Ordering::SeqCst),
+        requests.len() as u64
+    );
+    assert_eq!(
+        budget.reserved.load(Ordering::SeqCst),
+        families.len() as u64 + 1,
+        "{families:?}"
+    );
+    assert_eq!(clock.sleeps(), [Duration::from_secs(2)]);
+}

@@ -46,5 +46,6 @@ pub use model::{
     ResetPasswordToken, RoleAssignment, RoleType, User, UserStatus,
 };
 pub use paging::{ItemStream, Link, OktaObject, Page, links, next_link, parse_link_header};
+pub(crate) use rate_limit::OktaRateLimits;
 pub use roles::{AssignRole, Assignee, Roles};
 pub use users::Users;

@@ -106,6 +106,9 @@ fn signed_ms(t: SystemTime) -> i64 {
 /// Okta's rules around each attempt.
 #[derive(Debug)]
 pub(crate) struct OktaRateLimits {
+    /// Whether a retry after a 429 carries `X-Okta-Retry-For` / `-Count` (Okta only; the
+    /// SCIM client reuses the budget without them).
+    okta_headers: bool,
     budget: Option<Arc<dyn RateBudget>>,
     clock: SharedClock,
     max_wait: Duration,
@@ -146,12 +149,20 @@ impl OktaRateLimits {
         max_wait: Duration,
     ) -> Self {
         OktaRateLimits {
+            okta_headers: true,
             budget,
             clock,
             max_wait,
             offset: Mutex::default(),
             local: Mutex::default(),
         }
+    }
+
+    /// The same rules without Okta's retry headers, for another protocol's servers that
+    /// send `X-Rate-Limit-*` (the SCIM client's budget).
+    pub(crate) fn without_okta_headers(mut self) -> Self {
+        self.okta_headers = false;
+        self
     }
 
     fn local(&self) -> std::sync::MutexGuard<'_, Local> {
@@ -281,7 +292,8 @@ impl OktaRateLimits {
 impl SendHook for OktaRateLimits {
     fn before_attempt<'a>(&'a self, attempt: Attempt<'a>) -> BoxFuture<'a, Result<()>> {
         // A retry after a 429 says which request it retries and how many times.
-        if let Some(previous) = attempt.previous
+        if self.okta_headers
+            && let Some(previous) = attempt.previous
             && previous.status == StatusCode::TOO_MANY_REQUESTS
         {
             if let Some(id) = previous.headers.get("x-okta-request-id") {

@@ -175,7 +175,7 @@ impl<'a> UserMatcher<'a> {
                     .map_err(|e| Error::Config(format!("could not decode a mapped user: {e}")))?;
                 let current = serde_json::to_value(&user)
                     .map_err(|e| Error::Config(format!("could not encode a target user: {e}")))?;
-                Patch::diff_owned(&current, &desired, self.owned)?
+                Patch::diff_owned_json(&current, &desired, self.owned)
             }
             None => Patch::new(),
         };

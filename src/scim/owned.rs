@@ -1,6 +1,7 @@
 //! [`OwnedAttributes`]: the attributes of a resource that one client (a provisioning engine)
 //! owns, so that it changes those and never touches the others.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde_json::{Map, Value};
@@ -163,13 +164,23 @@ fn is_blank(v: &Value) -> bool {
 
 /// The keys leading to `path`: `[attr]`, `[attr, sub]`, `[urn, attr]`, `[urn, attr, sub]`,
 /// or `[urn]` when the path is a whole extension (a top-level key of one of `values`).
-fn segments(path: &str, values: &[&Value]) -> Vec<String> {
+fn segments<'p>(path: &'p str, values: &[&Value]) -> Vec<Cow<'p, str>> {
+    let urn = path
+        .get(..4)
+        .is_some_and(|head| head.eq_ignore_ascii_case("urn:"));
+    if !urn {
+        // The common case, without the parser: `attr` or `attr.sub`.
+        return match path.split_once('.') {
+            Some((attr, sub)) => vec![Cow::Borrowed(attr), Cow::Borrowed(sub)],
+            None => vec![Cow::Borrowed(path)],
+        };
+    }
     let whole = values.iter().any(|v| {
         v.as_object()
             .is_some_and(|m| m.keys().any(|k| k.eq_ignore_ascii_case(path)))
     });
     if whole {
-        return vec![path.to_owned()];
+        return vec![Cow::Borrowed(path)];
     }
     match AttrPath::parse(path) {
         Ok(p) => p
@@ -177,8 +188,9 @@ fn segments(path: &str, values: &[&Value]) -> Vec<String> {
             .into_iter()
             .chain(std::iter::once(p.name))
             .chain(p.sub)
+            .map(Cow::Owned)
             .collect(),
-        Err(_) => vec![path.to_owned()],
+        Err(_) => vec![Cow::Borrowed(path)],
     }
 }
 
@@ -187,7 +199,7 @@ fn get_ci<'a>(map: &'a Map<String, Value>, key: &str) -> Option<(&'a String, &'a
         .or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
 }
 
-fn get_at<'a>(value: &'a Value, segments: &[String]) -> Option<&'a Value> {
+fn get_at<'a>(value: &'a Value, segments: &[Cow<'_, str>]) -> Option<&'a Value> {
     let mut current = value;
     for segment in segments {
         current = get_ci(current.as_object()?, segment)?.1;
@@ -197,7 +209,7 @@ fn get_at<'a>(value: &'a Value, segments: &[String]) -> Option<&'a Value> {
 
 /// Copies the value at `segments` of `from` into `out` under the same keys (the path's own
 /// spelling), creating the parents even when `from` has no value there.
-fn copy_at(out: &mut Map<String, Value>, from: &Value, segments: &[String]) {
+fn copy_at(out: &mut Map<String, Value>, from: &Value, segments: &[Cow<'_, str>]) {
     let Some((last, parents)) = segments.split_last() else {
         return;
     };
@@ -209,7 +221,7 @@ fn copy_at(out: &mut Map<String, Value>, from: &Value, segments: &[String]) {
             .and_then(|m| get_ci(m, key))
             .map(|(_, v)| v);
         let entry = map
-            .entry(key.clone())
+            .entry(key.to_string())
             .or_insert_with(|| Value::Object(Map::new()));
         if !entry.is_object() {
             *entry = Value::Object(Map::new());
@@ -225,11 +237,11 @@ fn copy_at(out: &mut Map<String, Value>, from: &Value, segments: &[String]) {
         .map(|(_, v)| v)
         .filter(|v| !v.is_null())
     {
-        map.insert(last.clone(), value.clone());
+        map.insert(last.to_string(), value.clone());
     }
 }
 
-fn set_at_segments(onto: &mut Value, segments: &[String], value: Option<Value>) {
+fn set_at_segments(onto: &mut Value, segments: &[Cow<'_, str>], value: Option<Value>) {
     let Some((last, parents)) = segments.split_last() else {
         return;
     };
@@ -242,7 +254,7 @@ fn set_at_segments(onto: &mut Value, segments: &[String], value: Option<Value>) 
         let key = match existing {
             Some(k) => k,
             None if value.is_none() => return,
-            None => key.clone(),
+            None => key.to_string(),
         };
         let entry = map.entry(key).or_insert_with(|| Value::Object(Map::new()));
         if !entry.is_object() {
@@ -262,7 +274,7 @@ fn set_at_segments(onto: &mut Value, segments: &[String], value: Option<Value>) 
             map.insert(k, v);
         }
         (None, Some(v)) => {
-            map.insert(last.clone(), v);
+            map.insert(last.to_string(), v);
         }
         (Some(k), None) => {
             map.remove(&k);

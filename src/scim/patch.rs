@@ -353,7 +353,12 @@ impl Patch {
             serde_json::to_value(v)
                 .map_err(|e| Error::config(format!("could not encode the resource: {e}")))
         };
-        let (old, new) = owned.project_pair(&encode(old)?, &encode(new)?);
+        Ok(Patch::diff_owned_json(&encode(old)?, &encode(new)?, owned))
+    }
+
+    /// [`diff_owned`](Self::diff_owned) of two resources already in JSON form.
+    pub(crate) fn diff_owned_json(old: &Value, new: &Value, owned: &OwnedAttributes) -> Patch {
+        let (old, new) = owned.project_pair(old, new);
         let empty = Map::new();
         let old = old.as_object().unwrap_or(&empty);
         let new = new.as_object().unwrap_or(&empty);
@@ -371,7 +376,7 @@ impl Patch {
                 Compare::AsStored,
             );
         }
-        Ok(patch)
+        patch
     }
 }
 
