@@ -3,18 +3,21 @@
 //! - `provision/diff_owned` and `provision/map_okta_user` (criterion): the per-user CPU
 //!   cost of the plan: mapping an Okta user, and the owned-attribute diff of a user that
 //!   did not change.
-//! - Push (one timed run each, not criterion): 10,000 Okta users in 50 groups of 200 pushed
-//!   into a fresh `mock::ScimServer` at concurrency 1, 4 and 16, with `/Bulk` (the default)
-//!   and without; then the second run of the same push against the unchanged org (zero
-//!   writes, checked from the server's request log). Each run is a child process (this
-//!   binary re-executed) so that `VmHWM` from `/proc/self/status` is the client's peak
-//!   resident memory alone, not the mock servers', which hold every user.
+//! - Push (timed runs, not criterion: the fastest of `SCIMKIT_BENCH_REPEAT`, default 3):
+//!   10,000 Okta users in 50 groups of 200 pushed into a fresh `mock::ScimServer` at
+//!   concurrency 1, 4 and 16, with `/Bulk` (the default) and without; then the second run
+//!   of the same push against the unchanged org (zero writes, checked from the server's
+//!   request log). Each run is a child process (this binary re-executed) so that `VmHWM`
+//!   from `/proc/self/status` is the client's peak resident memory alone, not the mock
+//!   servers', which hold every user; the CPU time of the client and of the mocks tells
+//!   which side a run waited for.
 //! - Okta budget: reading the source from an org with an enforced rate limit, through a
-//!   throttled client, on a `ManualClock` shared with the org (time moves only when the
-//!   client waits, so a 10-window read takes a moment): the share of the budget used and
-//!   the 429s received.
+//!   throttled client at concurrency 1, on a `ManualClock` shared with the org (time moves
+//!   only when the client waits, so a 5-window read takes a moment): the share of the
+//!   budget used and the 429s received.
 //!
-//! `SCIMKIT_BENCH_SKIP_PUSH=1` skips the pushes; `SCIMKIT_BENCH_USERS` changes the 10,000.
+//! `SCIMKIT_BENCH_SKIP_PUSH=1` skips the pushes; `SCIMKIT_BENCH_USERS` changes the 10,000
+//! (a multiple of 50).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
@@ -234,19 +237,37 @@ fn push_report() {
         println!(
             "|--------------------------------|--------|---------|---------|-----------------|--------------|-------------|--------------------------------|"
         );
+        let repeat: usize = std::env::var("SCIMKIT_BENCH_REPEAT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(3)
+            .max(1);
         for bulk in [true, false] {
             for concurrency in [1usize, 4, 16] {
-                let server = ScimServer::start().await;
-                let first = push(&org, &server, concurrency, bulk).await;
-                assert_eq!(first.created as usize, users_n);
-                assert_eq!(server.user_count(), users_n);
-                assert_eq!(server.groups().len(), GROUPS);
-                let requests = server.request_count();
-                let writes = server
-                    .requests()
-                    .iter()
-                    .filter(|r| r.method != Method::GET)
-                    .count();
+                // The fastest of `repeat` pushes, each into a fresh server; the highest peak.
+                let mut best: Option<(Outcome, usize, usize)> = None;
+                let mut peak = 0f64;
+                let mut server = ScimServer::start().await;
+                for _ in 0..repeat {
+                    server = ScimServer::start().await;
+                    let run = push(&org, &server, concurrency, bulk).await;
+                    assert_eq!(run.created as usize, users_n);
+                    assert_eq!(server.user_count(), users_n);
+                    assert_eq!(server.groups().len(), GROUPS);
+                    let requests = server.request_count();
+                    let writes = server
+                        .requests()
+                        .iter()
+                        .filter(|r| r.method != Method::GET)
+                        .count();
+                    peak = peak.max(run.peak_mib);
+                    if best.as_ref().is_none_or(|(b, _, _)| run.total_s < b.total_s) {
+                        best = Some((run, requests, writes));
+                    }
+                }
+                let Some((first, requests, writes)) = best else {
+                    continue;
+                };
                 let label = format!(
                     "first, {}, concurrency {concurrency}",
                     if bulk { "bulk" } else { "no bulk" }
@@ -259,7 +280,7 @@ fn push_report() {
                     format!("{requests}/{writes}"),
                     first.client_cpu_s,
                     first.mock_cpu_s,
-                    first.peak_mib,
+                    peak,
                     first.base_mib,
                 );
                 if bulk && concurrency == 4 {
@@ -289,7 +310,7 @@ fn push_report() {
             }
         }
         println!(
-            "(users/s: users pushed per second of the whole run, plan included; requests/writes: what the SCIM server received, and of those the non-GET ones; CPU: the client process, and the bench process holding both mocks, during the run, on {} cores)",
+            "(fastest of {repeat} runs, highest peak; users/s: users pushed per second of the whole run, plan included; requests/writes: what the SCIM server received, and of those the non-GET ones; CPU: the client process, and the bench process holding both mocks, during the run, on {} cores)",
             std::thread::available_parallelism().map_or(0, |n| n.get())
         );
     });
@@ -302,8 +323,11 @@ fn budget_report() {
         .unwrap();
     let users_n = users();
     rt.block_on(async {
-        // 250 requests (50 name lookups, 200 member pages of 50): 10 windows of 25.
-        let (limit, window) = (25u32, Duration::from_secs(60));
+        // 300 requests (50 name lookups, 250 member pages of 40): 5 windows of 60. The mock
+        // counts one bucket for its whole API where Okta (and the client's budget) keep
+        // one per endpoint family; the budget is such that the name lookups (`/groups`)
+        // do not spend a window before the member pages (`/groups/{id}/users`) learn it.
+        let (limit, window) = (60u32, Duration::from_secs(60));
         let clock = ManualClock::new();
         let org = OktaOrg::builder()
             .rate_limit(limit, window)
@@ -334,7 +358,7 @@ fn budget_report() {
             .build()
             .unwrap();
         let server = ScimServer::builder().record_requests(false).start().await;
-        let provisioner = Provisioner::builder(OktaSource::new(okta).page_size(50))
+        let provisioner = Provisioner::builder(OktaSource::new(okta).page_size(40))
             .concurrency(1)
             .target(Target::new("bench", server.client()).groups(groups))
             .build()
@@ -347,7 +371,7 @@ fn budget_report() {
         let sent = org.request_count() as f64;
         let windows = 1.0 + waited.as_secs_f64() / window.as_secs_f64();
         println!(
-            "\nprovision/okta_budget: reading {users_n} users in {GROUPS} groups from an org limited to {limit} requests per {}s, throttled client: {sent} requests over {:.0} s of org time ({:.1} windows): {:.1}% of the budget used, {} answered 429 ({:.2} s of wall time)",
+            "\nprovision/okta_budget: reading {users_n} users in {GROUPS} groups from an org limited to {limit} requests per {}s, throttled client, concurrency 1: {sent} requests over {:.0} s of org time ({:.2} windows: the first, and one per minute waited): {:.1}% of the budget used, {} answered 429 ({:.2} s of wall time)",
             window.as_secs(),
             waited.as_secs_f64(),
             windows,

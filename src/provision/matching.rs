@@ -77,7 +77,7 @@ pub(super) struct UserMatcher<'a> {
     frozen_external_ids: &'a HashSet<String>,
     managed: &'a HashSet<String>,
     /// Per wanted user (by position), its best match so far.
-    pub(super) found: Vec<Option<Candidate>>,
+    pub(super) found: Vec<Option<Box<Candidate>>>,
     /// Members of pushed groups that match no wanted user, by id.
     pub(super) others: HashMap<String, Other>,
     /// Target users left alone: their `externalId` is a source user that could not be mapped.
@@ -168,7 +168,7 @@ impl<'a> UserMatcher<'a> {
     }
 
     /// The match of `user` to the wanted user at `position`, with the owned difference.
-    fn candidate(&self, by: MatchedBy, position: usize, user: User) -> Result<Candidate> {
+    fn candidate(&self, by: MatchedBy, position: usize, user: User) -> Result<Box<Candidate>> {
         let patch = match self.wanted.users.get(position) {
             Some(wanted) => {
                 let desired: Value = serde_json::from_str(&wanted.json)
@@ -179,13 +179,13 @@ impl<'a> UserMatcher<'a> {
             }
             None => Patch::new(),
         };
-        Ok(Candidate {
+        Ok(Box::new(Candidate {
             by,
             id: user.id.unwrap_or_default(),
             patch,
             user_name: user.user_name,
             active: user.active,
-        })
+        }))
     }
 
     fn other(&mut self, user: User) {

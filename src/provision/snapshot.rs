@@ -16,7 +16,8 @@ use crate::scim::User;
 pub(super) struct Mapped {
     pub(super) source_id: Arc<str>,
     pub(super) user_name: Arc<str>,
-    pub(super) external_id: Option<Box<str>>,
+    /// `externalId` (shares `source_id`'s text when equal, as with the default mapping).
+    pub(super) external_id: Option<Arc<str>>,
     /// The SCIM user, as JSON (without `schemas`, which every write puts back).
     pub(super) json: Arc<str>,
 }
@@ -74,12 +75,21 @@ fn map_user<U: SourceUser>(mapping: &dyn UserMapping<U>, user: &U) -> Entry {
     };
     mapped.schemas.clear();
     match serde_json::to_string(&mapped) {
-        Ok(json) => Entry::Mapped(Mapped {
-            external_id: mapped.external_id.map(Into::into),
-            user_name: mapped.user_name.into(),
-            source_id: source_id.clone().into(),
-            json: json.into(),
-        }),
+        Ok(json) => {
+            let source_id: Arc<str> = source_id.as_str().into();
+            Entry::Mapped(Mapped {
+                external_id: mapped.external_id.map(|e| {
+                    if *e == *source_id {
+                        source_id.clone()
+                    } else {
+                        e.into()
+                    }
+                }),
+                user_name: mapped.user_name.into(),
+                source_id,
+                json: json.into(),
+            })
+        }
         Err(e) => unmappable(MappingError::new(format!(
             "the SCIM user could not be encoded: {e}"
         ))),
