@@ -11,6 +11,9 @@
 //!   from `/proc/self/status` is the client's peak resident memory alone, not the mock
 //!   servers', which hold every user; the CPU time of the client and of the mocks tells
 //!   which side a run waited for.
+//! - Push with latency (in process): 2,000 users into a server that answers each request
+//!   after 5 ms, at concurrency 1, 4 and 16: how concurrency pays when the target's
+//!   latency, not CPU, is the limit.
 //! - Okta budget: reading the source from an org with an enforced rate limit, through a
 //!   throttled client at concurrency 1, on a `ManualClock` shared with the org (time moves
 //!   only when the client waits, so a 5-window read takes a moment): the share of the
@@ -25,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group};
 use http::Method;
-use scimkit::mock::{OktaOrg, ScimServer};
+use scimkit::mock::{Fault, OktaOrg, ScimServer};
 use scimkit::okta::{DefaultProfile, GroupProfile, OktaClient, User as OktaUser};
 use scimkit::provision::{OktaMapping, OktaSource, Provisioner, Target, UserMapping};
 use scimkit::scim::{Patch, ScimClient};
@@ -382,6 +385,65 @@ fn budget_report() {
     });
 }
 
+/// The same push into a server that answers every request after 5 ms (as a remote target
+/// would), in process: throughput as concurrency grows, when the target's latency, not
+/// CPU, bounds it.
+fn latency_report() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let users_n = 2_000;
+    let latency = Duration::from_millis(5);
+    rt.block_on(async {
+        let org = OktaOrg::builder().record_requests(false).start().await;
+        let users = org.seed_sample_users(users_n);
+        let per = users_n / GROUPS;
+        let groups: Vec<String> = (0..GROUPS).map(|g| format!("Group {g:02}")).collect();
+        for (g, name) in groups.iter().enumerate() {
+            let id = org.seed_group(GroupProfile::new(name.as_str())).unwrap();
+            for u in &users[g * per..(g + 1) * per] {
+                org.seed_membership(&id, u);
+            }
+        }
+        println!(
+            "\nprovision/push_latency: {users_n} users in {GROUPS} groups into a mock::ScimServer answering each request after {latency:?}"
+        );
+        println!("| run                 | concurrency 1 | concurrency 4 | concurrency 16 |");
+        println!("|---------------------|---------------|---------------|----------------|");
+        for bulk in [false, true] {
+            let mut cells = Vec::new();
+            for concurrency in [1usize, 4, 16] {
+                let server = ScimServer::builder().record_requests(false).start().await;
+                server.faults().on_any().respond(Fault::Delay(latency));
+                let provisioner = Provisioner::builder(OktaSource::new(org.client()))
+                    .concurrency(concurrency)
+                    .bulk(bulk)
+                    .target(Target::new("bench", server.client()).groups(groups.clone()))
+                    .build()
+                    .unwrap();
+                let start = Instant::now();
+                let report = provisioner.run().await.unwrap();
+                let secs = start.elapsed().as_secs_f64();
+                assert!(report.is_success(), "{report}");
+                assert_eq!(server.user_count(), users_n);
+                cells.push(format!(
+                    "{secs:>5.2} s {:>5.0}/s",
+                    users_n as f64 / secs
+                ));
+            }
+            println!(
+                "| {:<19} | {:>13} | {:>13} | {:>14} |",
+                if bulk { "bulk" } else { "one request per user" },
+                cells[0],
+                cells[1],
+                cells[2]
+            );
+        }
+    });
+}
+
 fn main() {
     if std::env::var_os("SCIMKIT_BENCH_PROVISION_CHILD").is_some() {
         child();
@@ -391,6 +453,7 @@ fn main() {
     Criterion::default().configure_from_args().final_summary();
     budget_report();
     if std::env::var_os("SCIMKIT_BENCH_SKIP_PUSH").is_none() {
+        latency_report();
         push_report();
     }
 }
