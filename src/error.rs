@@ -197,6 +197,12 @@ pub enum Error {
         retry_after: Duration,
     },
 
+    /// A provisioning run could not be planned as a whole: a target could not be read, a
+    /// group could not be found in the source, the source failed (see
+    /// [`ProvisionError`]). Nothing was written.
+    #[error("{0}")]
+    Provision(Box<ProvisionError>),
+
     /// A shared store (a [`TokenStore`](crate::store::TokenStore) or
     /// [`RateBudget`](crate::store::RateBudget) outside the process, such as Redis) did not
     /// answer in time or failed. The crate's clients never return it: they fall back to
@@ -405,6 +411,65 @@ pub struct OktaError {
     pub error_causes: Vec<String>,
     /// `X-Okta-Request-Id`, when sent.
     pub request_id: Option<String>,
+}
+
+/// Why a run could not be planned; carried by [`Error::Provision`]. When `plan()` returns
+/// one of these, nothing has been written to any target.
+///
+/// Failures of single items (a user a target refuses, a group that cannot be created) are
+/// not errors of the run: they are outcomes in the
+/// [`Report`](crate::provision::Report).
+///
+/// ```
+/// use scimkit::Error;
+/// use scimkit::provision::ProvisionError;
+///
+/// fn explain(err: &Error) -> String {
+///     match err {
+///         Error::Provision(e) => match e.as_ref() {
+///             ProvisionError::TargetUnavailable { target, source } => {
+///                 format!("target {target} is down ({source}); nothing was written")
+///             }
+///             other => other.to_string(),
+///         },
+///         other => other.to_string(),
+///     }
+/// }
+/// # let _ = explain;
+/// ```
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProvisionError {
+    /// A target could not be read while planning: unreachable, refusing the credentials,
+    /// or answering its discovery or listings with errors.
+    #[error("target {target:?} could not be read, so nothing was written to any target: {source}")]
+    TargetUnavailable {
+        /// The target's name.
+        target: String,
+        /// What reading it failed with.
+        source: Error,
+    },
+    /// A group chosen by id or by exact name is not in the source. The run stops rather
+    /// than treat the group as empty, which would deprovision its members.
+    #[error("no group in the source matches {selector}")]
+    GroupNotFound {
+        /// The selector that matched nothing, as
+        /// [`GroupSelector`](crate::provision::GroupSelector) shows it (`name Engineering`,
+        /// `id 00g1`).
+        selector: String,
+    },
+    /// The source could not be read (its groups or their members).
+    #[error("the source could not be read: {source}")]
+    Source {
+        /// What reading it failed with.
+        source: Error,
+    },
+}
+
+impl From<ProvisionError> for Error {
+    fn from(e: ProvisionError) -> Self {
+        Error::Provision(Box::new(e))
+    }
 }
 
 /// The longest provider-supplied text field (an error's detail, summary or description)

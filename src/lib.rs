@@ -8,6 +8,7 @@
 //! | [`auth`] | credentials: OAuth 2.0 client-credentials tokens (RFC 6749 §4.4), cached, refreshed ahead of expiry and fetched once however many tasks ask; private-key JWT (RFC 7523) and DPoP (RFC 9449) for Okta service apps; static bearer tokens; Okta API tokens (`SSWS`) |
 //! | [`scim`] | a SCIM 2.0 client (RFC 7643/7644): typed resources, filters, PATCH, bulk, discovery, paging as a `Stream` |
 //! | [`okta`] | the Okta management API: Users, Groups and admin Roles, `Link` paging as a `Stream`, Okta's rate limits |
+//! | [`provision`] | Okta groups and their members pushed to one or more SCIM targets: typed mapping, owned attributes, plan (a dry run) then apply, idempotent and resumable, bounded concurrency |
 //! | [`transport`] | the one pipeline every request goes through: the request value, the `Authenticator` hook, one `reqwest` client with timeouts and one retry loop (a write the server may have seen is never sent again), one decoder, `Retry-After` and rate-limit headers read with checked arithmetic |
 //! | [`store`] | state shared by clients and replicas: a `TokenStore` (one token for every sharer, refreshed once) and a `RateBudget` (a server's rate limit reserved before sending); in-process, or on Redis with the `redis` feature |
 //! | `mock` (feature `mock`) | an in-process identity provider: a token endpoint, a SCIM server and an Okta org, with faults on demand, for tests and demos |
@@ -73,6 +74,7 @@ mod error;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod okta;
+pub mod provision;
 mod redact;
 pub mod scim;
 pub mod store;

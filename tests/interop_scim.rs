@@ -322,3 +322,116 @@ async fn bulk_with_bulk_ids() {
     want.sort();
     assert_eq!(got, want);
 }
+
+/// `scim2-server`'s own view of its state, read over plain HTTP (not through scimkit).
+async fn server_json(path_and_query: &str) -> serde_json::Value {
+    let url = std::env::var("SCIMKIT_INTEROP_SCIM_URL").expect("SCIMKIT_INTEROP_SCIM_URL");
+    let token = std::env::var("SCIMKIT_INTEROP_SCIM_TOKEN").expect("SCIMKIT_INTEROP_SCIM_TOKEN");
+    let response = reqwest::Client::new()
+        .get(format!("{url}{path_and_query}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{path_and_query}: {}",
+        response.status()
+    );
+    serde_json::from_slice(&response.bytes().await.unwrap()).unwrap()
+}
+
+/// The resources a filter finds, as `scim2-server` answers it.
+async fn server_find(endpoint: &str, filter: &str) -> Vec<serde_json::Value> {
+    let mut url = url::Url::parse("http://x/").unwrap();
+    url.query_pairs_mut().append_pair("filter", filter);
+    let page = server_json(&format!("/{endpoint}?{}", url.query().unwrap())).await;
+    page["Resources"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+#[ignore = "needs scim2-server: run interop/run-scim.sh"]
+async fn okta_groups_pushed_by_provision_land_in_scim2_server() {
+    use scimkit::mock::OktaOrg;
+    use scimkit::okta::{DefaultProfile, GroupProfile, UserStatus};
+    use scimkit::provision::{OktaSource, Provisioner, Target};
+
+    let tag = fastrand::u32(..);
+    let org = OktaOrg::start().await;
+    let ids: Vec<String> = (0..4)
+        .map(|i| {
+            let mut profile = DefaultProfile::new(
+                format!("push-{tag}-{i}@example.com"),
+                "Push",
+                format!("User{i}"),
+            );
+            profile.title = Some("Engineer".into());
+            org.seed_user(profile, UserStatus::Active).unwrap()
+        })
+        .collect();
+    let group_name = format!("push-{tag}-staff");
+    let group = org
+        .seed_group(GroupProfile::new(group_name.as_str()))
+        .unwrap();
+    for id in &ids[..3] {
+        org.seed_membership(&group, id);
+    }
+    // A user made by hand on the server with the login of Okta's user 0: adopted.
+    let hand = client()
+        .users()
+        .create(&User::new(format!("PUSH-{tag}-0@EXAMPLE.COM")).display_name("by hand"))
+        .await
+        .unwrap();
+
+    let provisioner = Provisioner::builder(OktaSource::new(org.client()))
+        .target(Target::new("scim2-server", client()).group(group_name.as_str()))
+        .build()
+        .unwrap();
+    let report = provisioner.run().await.unwrap();
+    assert!(report.is_success(), "{report}");
+    assert_eq!(report.summary().users_created, 2);
+    assert_eq!(report.summary().users_updated, 1);
+
+    // What the server itself says.
+    let groups = server_find("Groups", &format!(r#"displayName eq "{group_name}""#)).await;
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert_eq!(groups[0]["externalId"], group.as_str());
+    let member_ids: std::collections::HashSet<String> = groups[0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["value"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(member_ids.len(), 3);
+    for (i, okta_id) in ids.iter().enumerate().take(3) {
+        let found = server_find("Users", &format!(r#"externalId eq "{okta_id}""#)).await;
+        assert_eq!(found.len(), 1, "user {i}: {found:?}");
+        let user = &found[0];
+        assert_eq!(user["userName"], format!("push-{tag}-{i}@example.com"));
+        assert_eq!(user["active"], true);
+        assert_eq!(user["title"], "Engineer");
+        assert!(member_ids.contains(user["id"].as_str().unwrap()));
+    }
+    let adopted = server_json(&format!("/Users/{}", hand.id.clone().unwrap())).await;
+    assert_eq!(
+        adopted["externalId"],
+        ids[0].as_str(),
+        "adopted, not duplicated"
+    );
+
+    // Unchanged: nothing to write. Then one user leaves the group: deactivated, removed.
+    assert!(provisioner.plan().await.unwrap().is_empty());
+    org.client()
+        .groups()
+        .remove_user(&group, &ids[2])
+        .await
+        .unwrap();
+    let report = provisioner.run().await.unwrap();
+    assert!(report.is_success(), "{report}");
+    assert_eq!(report.summary().users_deactivated, 1);
+    let left = server_find("Users", &format!(r#"externalId eq "{}""#, ids[2])).await;
+    assert_eq!(left[0]["active"], false);
+    let groups = server_find("Groups", &format!(r#"displayName eq "{group_name}""#)).await;
+    assert_eq!(groups[0]["members"].as_array().map_or(0, Vec::len), 2);
+    assert!(provisioner.plan().await.unwrap().is_empty());
+}

@@ -337,12 +337,13 @@ impl ScimClient {
             schemas: vec![schema::BULK_RESPONSE.to_owned()],
             ..BulkResponse::default()
         };
-        let mut pending = bulk.operations.iter().cloned().peekable();
+        // Borrowed: each operation is cloned once, when it goes into a chunk.
+        let mut pending = bulk.operations.iter().peekable();
         while pending.peek().is_some() {
             let mut chunk = Vec::new();
             let mut size = ENVELOPE_BYTES;
             while let Some(op) = pending.peek() {
-                let mut op = op.clone();
+                let mut op = BulkOperation::clone(op);
                 if let Some(data) = &mut op.data {
                     substitute(data, &ids);
                 }

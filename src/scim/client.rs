@@ -14,7 +14,8 @@ use super::discovery::{ListOrArray, ResourceType, Schema, ServiceProviderConfig}
 use super::error::scim_error;
 use crate::auth::{Authenticator, SharedAuthenticator};
 use crate::redact::display_url;
-use crate::transport::{ApiRequest, Response, Transport};
+use crate::store::{BudgetHook, InProcessRateBudget, RateBudget};
+use crate::transport::{ApiRequest, Response, SendOptions, Transport};
 use crate::{Error, Result};
 
 pub(crate) const SCIM_JSON: &str = "application/scim+json";
@@ -39,6 +40,8 @@ pub struct ScimClientBuilder {
     auth: Option<SharedAuthenticator>,
     transport: Option<Transport>,
     config: Option<ServiceProviderConfig>,
+    throttle: bool,
+    rate_budget: Option<Arc<dyn RateBudget>>,
 }
 
 impl fmt::Debug for ScimClientBuilder {
@@ -50,6 +53,8 @@ impl fmt::Debug for ScimClientBuilder {
         f.debug_struct("ScimClientBuilder")
             .field("base_url", &base_url)
             .field("auth", &self.auth)
+            .field("throttle", &self.throttle)
+            .field("rate_budget", &self.rate_budget)
             .finish_non_exhaustive()
     }
 }
@@ -89,6 +94,27 @@ impl ScimClientBuilder {
         self
     }
 
+    /// Reserves each request in an in-process [`RateBudget`] before sending it (default
+    /// `false`), for servers that publish their limits in `X-Rate-Limit-Limit`,
+    /// `-Remaining` and `-Reset` (as Okta does): a request the budget foresees would get a
+    /// 429 waits for the window's reset instead. The rules are those of
+    /// [`OktaClientBuilder::throttle`](crate::okta::OktaClientBuilder::throttle): one budget
+    /// per endpoint family, learnt from the answers; answers without the headers leave
+    /// their family unbudgeted. Without it, a 429 is still waited out by the transport's
+    /// retry loop (`Retry-After`).
+    pub fn throttle(mut self, throttle: bool) -> Self {
+        self.throttle = throttle;
+        self
+    }
+
+    /// Reserves each request in `budget` before sending it (see [`throttle`](Self::throttle));
+    /// share one between the clients of one server, or a Redis budget between replicas.
+    /// Takes precedence over `throttle`.
+    pub fn rate_budget(mut self, budget: Arc<dyn RateBudget>) -> Self {
+        self.rate_budget = Some(budget);
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<ScimClient> {
         let transport = self.transport.unwrap_or_default();
@@ -116,12 +142,27 @@ impl ScimClientBuilder {
             let path = format!("{}/", base.path());
             base.set_path(&path);
         }
+        let budget = match self.rate_budget {
+            Some(budget) => Some(budget),
+            None if self.throttle => {
+                Some(Arc::new(InProcessRateBudget::new()) as Arc<dyn RateBudget>)
+            }
+            None => None,
+        };
+        let rate_limits = budget.map(|budget| {
+            BudgetHook::new(
+                Some(budget),
+                transport.shared_clock(),
+                transport.retry_policy().get_max_wait(),
+            )
+        });
         Ok(ScimClient {
             inner: Arc::new(Inner {
                 base,
                 transport,
                 auth: self.auth,
                 config: ArcSwapOption::new(self.config.map(Arc::new)),
+                rate_limits,
             }),
         })
     }
@@ -163,6 +204,8 @@ struct Inner {
     transport: Transport,
     auth: Option<SharedAuthenticator>,
     config: ArcSwapOption<ServiceProviderConfig>,
+    /// The rate budget's hook, when the client was built with one.
+    rate_limits: Option<BudgetHook>,
 }
 
 impl fmt::Debug for ScimClient {
@@ -275,10 +318,14 @@ impl ScimClient {
     /// Sends a request with credentials and `Accept`; returns the response whatever its status.
     pub(crate) async fn send(&self, request: ApiRequest) -> Result<Response> {
         let request = request.header(ACCEPT, HeaderValue::from_static(ACCEPT_VALUE));
-        self.inner
-            .transport
-            .send(request, self.inner.auth.as_deref())
-            .await
+        let mut options = SendOptions::new();
+        if let Some(auth) = self.inner.auth.as_deref() {
+            options = options.auth(auth);
+        }
+        if let Some(hook) = &self.inner.rate_limits {
+            options = options.hook(hook);
+        }
+        self.inner.transport.send_with(request, options).await
     }
 
     /// Sends with credentials; a non-2xx answer becomes an error (a SCIM error body as

@@ -64,6 +64,12 @@ impl Group {
         }
     }
 
+    /// Sets `externalId`.
+    pub fn external_id(mut self, external_id: impl Into<String>) -> Self {
+        self.external_id = Some(external_id.into());
+        self
+    }
+
     /// Adds a member.
     pub fn member(mut self, member: Member) -> Self {
         self.members.push(member);

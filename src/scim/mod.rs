@@ -7,7 +7,8 @@
 //!   ([`ResourceStream`]), bulk ([`Bulk`]), discovery ([`ServiceProviderConfig`],
 //!   [`ResourceType`], [`Schema`]), `/Me`.
 //! - [`Filter`]: a typed builder and a parser for filter syntax; values are always escaped.
-//! - [`Patch`]: typed PATCH operations and paths, and [`Patch::diff`] between two versions.
+//! - [`Patch`]: typed PATCH operations and paths, and [`Patch::diff`] between two versions
+//!   ([`Patch::diff_owned`] limited to the [`OwnedAttributes`] a client owns).
 //! - ETags: `meta.version` goes out as `If-Match` on replace, on
 //!   [`patch_if_match`](Resources::patch_if_match) and
 //!   [`delete_if_match`](Resources::delete_if_match); a stale version is a 412
@@ -63,6 +64,7 @@ mod group;
 mod list;
 mod list_request;
 mod meta;
+mod owned;
 mod patch;
 mod query;
 mod resource;
@@ -84,6 +86,8 @@ pub use group::{Group, Member};
 pub use list::{ListResponse, SearchRequest, SortOrder};
 pub use list_request::ListRequest;
 pub use meta::Meta;
+pub use owned::OwnedAttributes;
+pub(crate) use owned::set_at;
 pub use patch::{Patch, PatchOp, PatchOperation, PatchPath};
 pub use query::Query;
 #[cfg(feature = "mock")]

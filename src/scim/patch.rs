@@ -6,6 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use super::filter::{AttrPath, Filter, FilterParseError};
+use super::owned::OwnedAttributes;
 use super::schema;
 use crate::redact::{is_secret_path, redacted_json};
 use crate::{Error, Result};
@@ -297,9 +298,146 @@ impl Patch {
             if ["id", "meta", "schemas", "groups"].contains(&key.as_str()) {
                 continue;
             }
-            patch = diff_attr(patch, key, old.get(key), new.get(key), Level::Top);
+            patch = diff_attr(
+                patch,
+                key,
+                old.get(key),
+                new.get(key),
+                Level::Top,
+                Compare::Exact,
+            );
         }
         Ok(patch)
+    }
+
+    /// The operations that make the attributes in `owned` of `old` (the resource as the
+    /// server has it) what they are in `new` (the resource as the client wants it); every
+    /// other attribute is left out of the PATCH, so it is never overwritten or removed.
+    ///
+    /// Paths are as in [`Patch::diff`]: changed sub-attributes of owned complex attributes
+    /// (`name.givenName`, `urn:…:User:department`) one by one, multi-valued attributes
+    /// (`emails`) replaced whole, an owned attribute `new` lacks removed.
+    ///
+    /// Values are compared as a server stores them, so that a resource read back after the
+    /// PATCH diffs as unchanged: a value of `old` that carries sub-attributes `new` does not
+    /// set (a `display` or `$ref` the server added) counts as equal; multi-valued attributes
+    /// compare without regard to order; booleans sent as `"True"`, and numbers as `1.0`, equal
+    /// `true` and `1`.
+    ///
+    /// ```
+    /// use scimkit::scim::{MultiValued, Name, OwnedAttributes, Patch, User};
+    /// use serde_json::json;
+    ///
+    /// let owned = OwnedAttributes::new(["userName", "name.givenName", "emails", "active"]);
+    /// // On the server: a title and an honorific set by hand, a display the server added.
+    /// let mut old = User::new("ada").active(true);
+    /// old.title = Some("Countess".into());
+    /// let mut name = Name::new("Ada", "Lovelace");
+    /// name.honorific_prefix = Some("Lady".into());
+    /// old.name = Some(name);
+    /// let mut email = MultiValued::new("ada@example.com").kind("work");
+    /// email.display = Some("Ada".into());
+    /// old.emails.push(email);
+    ///
+    /// let new = User::new("ada").active(false)
+    ///     .name(Name::new("Augusta", "King"))
+    ///     .email(MultiValued::new("ada@example.com").kind("work"));
+    /// let patch = Patch::diff_owned(&old, &new, &owned).unwrap();
+    /// assert_eq!(serde_json::to_value(&patch).unwrap()["Operations"], json!([
+    ///     {"op": "replace", "path": "active", "value": false},
+    ///     {"op": "replace", "path": "name.givenName", "value": "Augusta"},
+    /// ]));
+    /// ```
+    pub fn diff_owned<T: Serialize>(old: &T, new: &T, owned: &OwnedAttributes) -> Result<Patch> {
+        let encode = |v: &T| {
+            serde_json::to_value(v)
+                .map_err(|e| Error::config(format!("could not encode the resource: {e}")))
+        };
+        Ok(Patch::diff_owned_json(&encode(old)?, &encode(new)?, owned))
+    }
+
+    /// [`diff_owned`](Self::diff_owned) of two resources already in JSON form.
+    pub(crate) fn diff_owned_json(old: &Value, new: &Value, owned: &OwnedAttributes) -> Patch {
+        let (old, new) = owned.project_pair(old, new);
+        let empty = Map::new();
+        let old = old.as_object().unwrap_or(&empty);
+        let new = new.as_object().unwrap_or(&empty);
+        let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        let mut patch = Patch::new();
+        for key in keys {
+            patch = diff_attr(
+                patch,
+                key,
+                old.get(key),
+                new.get(key),
+                Level::Top,
+                Compare::AsStored,
+            );
+        }
+        patch
+    }
+}
+
+/// How two leaf values are compared.
+#[derive(Clone, Copy, PartialEq)]
+enum Compare {
+    /// JSON equality.
+    Exact,
+    /// As a server stores a value: see [`Patch::diff_owned`].
+    AsStored,
+}
+
+impl Compare {
+    fn same(self, old: Option<&Value>, new: Option<&Value>) -> bool {
+        match (self, old, new) {
+            (Compare::Exact, _, _) => old == new,
+            (Compare::AsStored, Some(o), Some(n)) => stored_as(o, n),
+            (Compare::AsStored, _, _) => old == new,
+        }
+    }
+}
+
+/// Whether `old` (as the server has it) holds what `new` sets.
+fn stored_as(old: &Value, new: &Value) -> bool {
+    match (old, new) {
+        (Value::Object(o), Value::Object(n)) => n.iter().all(|(k, nv)| {
+            let ov = o.get(k).or_else(|| {
+                o.iter()
+                    .find(|(ok, _)| ok.eq_ignore_ascii_case(k))
+                    .map(|(_, v)| v)
+            });
+            match ov {
+                Some(ov) => stored_as(ov, nv),
+                None => is_empty_value(Some(nv)),
+            }
+        }),
+        (Value::Array(o), Value::Array(n)) => {
+            if o.len() != n.len() {
+                return false;
+            }
+            // Each wanted value matches a distinct stored one, in any order.
+            let mut used = vec![false; o.len()];
+            n.iter().all(|nv| {
+                let found = o
+                    .iter()
+                    .enumerate()
+                    .find(|(i, ov)| !used.get(*i).copied().unwrap_or(true) && stored_as(ov, nv));
+                match found.and_then(|(i, _)| used.get_mut(i)) {
+                    Some(slot) => {
+                        *slot = true;
+                        true
+                    }
+                    None => false,
+                }
+            })
+        }
+        (Value::String(s), Value::Bool(b)) => {
+            s.eq_ignore_ascii_case(if *b { "true" } else { "false" })
+        }
+        (Value::Number(a), Value::Number(b)) => a == b || a.as_f64() == b.as_f64(),
+        _ => old == new,
     }
 }
 
@@ -324,8 +462,17 @@ fn diff_attr(
     old: Option<&Value>,
     new: Option<&Value>,
     level: Level,
+    compare: Compare,
 ) -> Patch {
-    if old == new || (is_empty_value(old) && is_empty_value(new)) {
+    // Complex attributes above the leaves are compared key by key below.
+    let recurse = level != Level::Leaf
+        && matches!((old, new), (Some(Value::Object(_)), Some(Value::Object(_))));
+    let same = if recurse {
+        old == new
+    } else {
+        compare.same(old, new)
+    };
+    if same || (is_empty_value(old) && is_empty_value(new)) {
         return patch;
     }
     if is_empty_value(new) {
@@ -345,7 +492,7 @@ fn diff_attr(
             let mut patch = patch;
             for key in keys {
                 let sub = format!("{path}{sep}{key}");
-                patch = diff_attr(patch, &sub, o.get(key), n.get(key), child);
+                patch = diff_attr(patch, &sub, o.get(key), n.get(key), child, compare);
             }
             patch
         }
@@ -391,6 +538,122 @@ impl<'de> Deserialize<'de> for Patch {
 mod tests {
     use super::*;
     use crate::scim::User;
+    use serde_json::json;
+
+    const ENT: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+    /// (case, owned, old, new, expected operations)
+    #[test]
+    fn diff_owned_table() {
+        let cases: Vec<(&str, Vec<String>, Value, Value, Value)> = vec![
+            (
+                "an attribute not owned is never touched, even when it differs or disappears",
+                vec!["userName".into()],
+                json!({"userName": "a", "title": "x", "nickName": "n"}),
+                json!({"userName": "a", "title": "y"}),
+                json!([]),
+            ),
+            (
+                "an owned attribute the new version lacks is removed",
+                vec!["title".into()],
+                json!({"userName": "a", "title": "x"}),
+                json!({"userName": "a"}),
+                json!([{"op": "remove", "path": "title"}]),
+            ),
+            (
+                "an owned sub-attribute changes alone; its siblings stay",
+                vec!["name.givenName".into(), "name.familyName".into()],
+                json!({"name": {"givenName": "A", "familyName": "L", "honorificPrefix": "Dr"}}),
+                json!({"name": {"givenName": "B"}}),
+                json!([
+                    {"op": "remove", "path": "name.familyName"},
+                    {"op": "replace", "path": "name.givenName", "value": "B"},
+                ]),
+            ),
+            (
+                "an owned sub-attribute on a resource without the parent",
+                vec!["name.givenName".into()],
+                json!({"userName": "a"}),
+                json!({"name": {"givenName": "B", "familyName": "not owned"}}),
+                json!([{"op": "replace", "path": "name.givenName", "value": "B"}]),
+            ),
+            (
+                "a whole complex attribute owned: sub-attributes set elsewhere are removed",
+                vec!["name".into()],
+                json!({"name": {"givenName": "A", "honorificPrefix": "Dr"}}),
+                json!({"name": {"givenName": "A"}}),
+                json!([{"op": "remove", "path": "name.honorificPrefix"}]),
+            ),
+            (
+                "an extension attribute by its URN path",
+                vec![format!("{ENT}:department")],
+                json!({ENT: {"department": "R&D", "costCenter": "1"}}),
+                json!({ENT: {"department": "Ops"}}),
+                json!([{"op": "replace", "path": format!("{ENT}:department"), "value": "Ops"}]),
+            ),
+            (
+                "a whole extension by its URN",
+                vec![ENT.to_owned()],
+                json!({ENT: {"department": "R&D", "costCenter": "1"}}),
+                json!({ENT: {"department": "R&D"}}),
+                json!([{"op": "remove", "path": format!("{ENT}:costCenter")}]),
+            ),
+            (
+                "values a server added (display, $ref) and another order are the same value",
+                vec!["emails".into(), "active".into()],
+                json!({"active": "True", "emails": [
+                    {"value": "b@x", "type": "home", "display": "B"},
+                    {"value": "a@x", "type": "work", "primary": true, "$ref": "mailto:a@x"}]}),
+                json!({"active": true, "emails": [
+                    {"value": "a@x", "type": "work", "primary": true},
+                    {"value": "b@x", "type": "home"}]}),
+                json!([]),
+            ),
+            (
+                "a multi-valued attribute that differs is replaced whole",
+                vec!["emails".into()],
+                json!({"emails": [{"value": "a@x", "type": "work"}]}),
+                json!({"emails": [{"value": "a@x", "type": "work"}, {"value": "b@x"}]}),
+                json!([{"op": "replace", "path": "emails",
+                    "value": [{"value": "a@x", "type": "work"}, {"value": "b@x"}]}]),
+            ),
+            (
+                "a value the new version sets but the server dropped is sent again",
+                vec!["emails".into()],
+                json!({"emails": [{"value": "a@x"}]}),
+                json!({"emails": [{"value": "a@x", "primary": true}]}),
+                json!([{"op": "replace", "path": "emails", "value": [{"value": "a@x", "primary": true}]}]),
+            ),
+            (
+                "owned paths compare case-insensitively",
+                vec!["USERNAME".into(), "Name.GivenName".into()],
+                json!({"userName": "a", "name": {"givenName": "A"}}),
+                json!({"userName": "b", "name": {"givenName": "A"}}),
+                json!([{"op": "replace", "path": "USERNAME", "value": "b"}]),
+            ),
+            (
+                "id, meta, schemas and groups are never part of it",
+                vec![
+                    "id".into(),
+                    "meta".into(),
+                    "schemas".into(),
+                    "groups".into(),
+                ],
+                json!({"id": "1", "meta": {"version": "1"}, "groups": [{"value": "g"}]}),
+                json!({"id": "2"}),
+                json!([]),
+            ),
+        ];
+        for (case, owned, old, new, expected) in cases {
+            let owned = OwnedAttributes::new(&owned);
+            let patch = Patch::diff_owned(&old, &new, &owned).unwrap();
+            assert_eq!(
+                serde_json::to_value(&patch).unwrap()["Operations"],
+                expected,
+                "{case}"
+            );
+        }
+    }
 
     #[test]
     fn debug_never_shows_a_password_but_the_wire_body_carries_it() {

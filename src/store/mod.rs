@@ -40,6 +40,7 @@
 //! # fn main() {}
 //! ```
 
+mod budget_hook;
 mod rate_budget;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
@@ -47,6 +48,7 @@ pub mod redis;
 mod token_store;
 
 #[cfg(feature = "redis")]
+pub(crate) use budget_hook::BudgetHook;
 pub(crate) use rate_budget::DEFAULT_POLL;
 pub(crate) use rate_budget::{DEFAULT_LEASE, millis};
 pub use rate_budget::{InProcessRateBudget, Observation, RateBudget, Reservation, Ticket};
