@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use futures_core::Stream;
 use futures_util::StreamExt;
 use scimkit::okta::OktaClient;
 use scimkit::scim::ScimClient;
@@ -794,4 +795,136 @@ async fn dropping_a_scim_stream_cancels_the_request_in_flight() {
         .build()
         .unwrap();
     drop_cancels(scim.users().list().stream(), arrival, server).await;
+}
+
+#[tokio::test]
+async fn an_okta_stream_tells_where_it_stands() {
+    let server = MockServer::start().await;
+    let pages = vec![
+        p("", &["g1", "g2"]).next("?after=B&limit=2"),
+        p("B", &["g3"]),
+    ];
+    Mock::given(method("GET"))
+        .and(path(GROUPS))
+        .respond_with(Script {
+            pages,
+            key_of: okta_key,
+            render: okta_page,
+            hits: Mutex::default(),
+            origin: server.uri(),
+        })
+        .mount(&server)
+        .await;
+    let okta = OktaClient::builder()
+        .org(server.uri())
+        .unwrap()
+        .api_token("tok".to_string())
+        .transport(no_retries())
+        .build()
+        .unwrap();
+    let mut stream = okta.groups().list().stream();
+    let first = format!("{}{GROUPS}", server.uri());
+    assert_eq!(stream.next_page_url().map(|u| u.path()), Some(GROUPS));
+    assert_eq!(stream.size_hint(), (0, None));
+    assert_eq!(stream.next().await.unwrap().unwrap().id, "g1");
+    // (next page, pages fetched, buffered, why it ended)
+    let next = stream.next_page_url().unwrap();
+    assert_eq!(next.as_str(), format!("{first}?after=B&limit=2"));
+    assert_eq!(stream.pages_fetched(), 1);
+    assert_eq!(stream.size_hint(), (1, None));
+    assert_eq!(stream.ended(), None);
+    // Mid-page the cursor is the page being read (the first: none).
+    assert_eq!(stream.cursor(), None);
+    let shown = format!("{stream:?}");
+    for part in [
+        "buffered: 1",
+        &format!("next: Some(\"{first}\")"),
+        "pages: 1",
+        "ended: None",
+    ] {
+        assert!(shown.contains(part), "{part} missing from {shown}");
+    }
+    assert!(!shown.contains("after=B"), "{shown}");
+    assert_eq!(stream.next().await.unwrap().unwrap().id, "g2");
+    // Page used up: the cursor is the next page's `after`.
+    assert_eq!(stream.cursor().as_deref(), Some("B"));
+    assert_eq!(stream.next().await.unwrap().unwrap().id, "g3");
+    assert!(stream.next().await.is_none());
+    assert_eq!(stream.next_page_url(), None);
+    assert_eq!(stream.pages_fetched(), 2);
+    assert_eq!(stream.ended(), Some(PagingEnd::LastPage));
+    assert_eq!(stream.size_hint(), (0, Some(0)));
+    assert_eq!(stream.cursor(), None, "finished");
+}
+
+#[tokio::test]
+async fn a_scim_stream_tells_where_it_stands() {
+    use scimkit::scim::StreamPosition;
+    let server = MockServer::start().await;
+    let pages = vec![
+        p("1", &["a", "b"]).total(3),
+        p("3", &["c"]).total(3),
+        p("", &["x"]).next("B"),
+        p("B", &["y"]),
+    ];
+    Mock::given(method("GET"))
+        .and(path("/v2/Users"))
+        .respond_with(Script {
+            pages,
+            key_of: scim_key,
+            render: scim_page,
+            hits: Mutex::default(),
+            origin: server.uri(),
+        })
+        .mount(&server)
+        .await;
+    let scim = ScimClient::builder()
+        .base_url(format!("{}/v2", server.uri()))
+        .auth(BearerToken::new("tok".to_string()))
+        .transport(no_retries())
+        .build()
+        .unwrap();
+    let index = |start_index| StreamPosition::Index { start_index };
+
+    let mut stream = scim.users().list().stream();
+    assert_eq!(stream.cursor(), index(1));
+    assert_eq!(stream.size_hint(), (0, None));
+    assert_eq!(stream.total_results(), None);
+    assert_eq!(stream.next().await.unwrap().unwrap().user_name, "user-a");
+    assert_eq!(stream.total_results(), Some(3));
+    assert_eq!(stream.pages_fetched(), 1);
+    assert_eq!(stream.ended(), None);
+    assert_eq!(stream.size_hint(), (1, None));
+    assert_eq!(stream.cursor(), index(2));
+    #[allow(deprecated)]
+    let position = stream.position();
+    assert_eq!(position, index(2));
+    let shown = format!("{stream:?}");
+    for part in ["ResourceStream", "buffered: 1", "pages: 1", "ended: None"] {
+        assert!(shown.contains(part), "{part} missing from {shown}");
+    }
+    let rest: Vec<String> = stream
+        .by_ref()
+        .map(|u| u.unwrap().user_name)
+        .collect()
+        .await;
+    assert_eq!(rest, ["user-b", "user-c"]);
+    assert_eq!(stream.pages_fetched(), 2);
+    assert_eq!(stream.ended(), Some(PagingEnd::LastPage));
+    assert_eq!(stream.size_hint(), (0, Some(0)));
+    assert_eq!(stream.cursor(), index(4), "just past the last resource");
+
+    // Cursor paging: the first page has no cursor; then the page's and how many were read.
+    let cursor = |cursor: Option<&str>, skip| StreamPosition::Cursor {
+        cursor: cursor.map(str::to_owned),
+        skip,
+    };
+    let mut stream = scim.users().list().cursor("").stream();
+    assert_eq!(stream.cursor(), cursor(None, 0));
+    assert_eq!(stream.next().await.unwrap().unwrap().user_name, "user-x");
+    assert_eq!(stream.cursor(), cursor(Some("B"), 0));
+    assert_eq!(stream.next().await.unwrap().unwrap().user_name, "user-y");
+    assert!(stream.next().await.is_none());
+    assert_eq!(stream.cursor(), cursor(Some("B"), 1));
+    assert_eq!(stream.total_results(), None);
 }

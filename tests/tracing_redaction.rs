@@ -40,7 +40,7 @@ async fn trace_output_never_contains_a_secret() {
     idp.register_client("svc", secret);
     let api = MockServer::start().await;
     Mock::given(path("/Users"))
-        .respond_with(ResponseTemplate::new(401))
+        .respond_with(ResponseTemplate::new(401).insert_header("x-request-id", "rq-42"))
         .mount(&api)
         .await;
     let transport = Transport::default();
@@ -67,6 +67,10 @@ async fn trace_output_never_contains_a_secret() {
     assert!(
         output.contains("scimkit.token"),
         "token span recorded: {output}"
+    );
+    assert!(
+        output.contains(r#"status=401 request_id="rq-42""#),
+        "the span records the status and the request id: {output}"
     );
     assert!(!output.contains(secret), "client secret leaked: {output}");
     assert!(!output.contains(&access), "access token leaked: {output}");

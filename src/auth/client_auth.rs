@@ -49,3 +49,34 @@ impl fmt::Debug for ClientAuth {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Signer;
+
+    impl ClientAssertion for Signer {
+        fn sign(&self, _: &str, _: &Url, _: SystemTime) -> Result<SecretString> {
+            Ok(SecretString::from("a.b.c".to_owned()))
+        }
+    }
+
+    #[test]
+    fn jwt_bearer_by_default_and_a_debug_that_names_the_method() {
+        assert_eq!(
+            Signer.assertion_type(),
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+        );
+        // (auth, Debug)
+        let table = [
+            (ClientAuth::default(), "BasicHeader"),
+            (ClientAuth::RequestBody, "RequestBody"),
+            (ClientAuth::Assertion(Arc::new(Signer)), "Assertion(Signer)"),
+        ];
+        for (auth, shown) in table {
+            assert_eq!(format!("{auth:?}"), shown);
+        }
+    }
+}

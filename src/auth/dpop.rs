@@ -230,4 +230,91 @@ mod tests {
         assert_ne!(claims["jti"], claims2["jti"]);
         assert!(claims2.get("ath").is_none());
     }
+    fn claims(proof: &HeaderValue, key: &DpopKey) -> Value {
+        verify_jws(proof.to_str().unwrap(), &key.jwk).unwrap().1
+    }
+
+    fn nonce_header(nonce: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("dpop-nonce", nonce.parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn debug_shows_the_thumbprint_only() {
+        let key = DpopKey::generate().unwrap();
+        assert_eq!(
+            format!("{key:?}"),
+            format!("DpopKey {{ thumbprint: {:?}, .. }}", key.thumbprint())
+        );
+        assert_eq!(key.thumbprint().len(), 43, "base64url of a SHA-256");
+    }
+
+    #[test]
+    fn nonces_kept_are_short_and_not_empty() {
+        // (header value, kept)
+        let long = "n".repeat(MAX_NONCE);
+        let too_long = "n".repeat(MAX_NONCE + 1);
+        let table = [("n1", true), ("", false), (&long, true), (&too_long, false)];
+        for (value, kept) in table {
+            assert_eq!(
+                dpop_nonce(&nonce_header(value)),
+                kept.then(|| value.to_owned()),
+                "{} bytes",
+                value.len()
+            );
+        }
+        assert_eq!(dpop_nonce(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn switching_on_and_learning_nonces() {
+        let dpop = Dpop::new(false).unwrap();
+        assert!(!dpop.enabled());
+        assert!(dpop.enable(), "it was off");
+        assert!(!dpop.enable(), "already on");
+        assert!(dpop.enabled());
+        assert!(Dpop::new(true).unwrap().enabled());
+
+        // (resource server's answer, whether the nonce was new)
+        let table = [
+            (nonce_header("r1"), true),
+            (nonce_header("r1"), false),
+            (HeaderMap::new(), false),
+            (nonce_header("r2"), true),
+        ];
+        for (headers, new) in &table {
+            assert_eq!(dpop.learn_resource_nonce(headers), *new, "{headers:?}");
+        }
+        let url = Url::parse("https://o.okta.com/api/v1/users?limit=2").unwrap();
+        let now = SystemTime::now();
+        let proof = dpop
+            .resource_proof(&Method::DELETE, &url, "tok", now)
+            .unwrap();
+        let c = claims(&proof, &dpop.key);
+        assert_eq!(
+            c["nonce"], "r2",
+            "an answer without a nonce keeps the last one"
+        );
+        assert_eq!(c["htm"], "DELETE");
+        assert_eq!(c["iat"], epoch(now));
+        assert!(c.get("ath").is_some());
+
+        let token_url = Url::parse("https://o.okta.com/oauth2/v1/token").unwrap();
+        let proof = dpop.token_proof(&token_url, now).unwrap();
+        let c = claims(&proof, &dpop.key);
+        assert!(
+            c.get("nonce").is_none(),
+            "the token endpoint's nonce is its own"
+        );
+        assert_eq!(
+            (c["htm"].as_str(), c["htu"].as_str()),
+            (Some("POST"), Some(token_url.as_str()))
+        );
+        assert!(c.get("ath").is_none());
+        dpop.learn_token_nonce(&nonce_header("t1"));
+        dpop.learn_token_nonce(&HeaderMap::new());
+        let c = claims(&dpop.token_proof(&token_url, now).unwrap(), &dpop.key);
+        assert_eq!(c["nonce"], "t1");
+    }
 }

@@ -283,3 +283,67 @@ pub(crate) fn jwk_thumbprint(jwk: &Value) -> String {
     };
     b64(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes()).as_ref())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn base64url_both_ways_padding_tolerated() {
+        assert_eq!(b64(&[1, 0, 1]), "AQAB");
+        assert_eq!(b64(&[0xfb, 0xff]), "-_8");
+        assert_eq!(unb64("AQAB", "e").unwrap(), [1, 0, 1]);
+        assert_eq!(unb64("-_8=", "e").unwrap(), [0xfb, 0xff]);
+        let err = unb64("not base64!", "n").unwrap_err();
+        assert!(
+            err.to_string().contains("the JWK's n is not base64url"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn epoch_seconds_and_fresh_ids() {
+        assert_eq!(
+            epoch(UNIX_EPOCH + Duration::from_millis(1_700_000_000_999)),
+            1_700_000_000
+        );
+        assert_eq!(epoch(UNIX_EPOCH - Duration::from_secs(5)), 0);
+        let a = random_id().unwrap();
+        assert_eq!(a.len(), 22, "128 bits in base64url");
+        assert_ne!(a, random_id().unwrap());
+    }
+
+    #[test]
+    fn ec_thumbprint_matches_an_independent_computation() {
+        // RFC 7517 Appendix A.1's P-256 key; the thumbprint (RFC 7638: SHA-256 of
+        // {"crv","kty","x","y"} in that order, no white space) computed with Python's hashlib.
+        let jwk = json!({
+            "kty": "EC",
+            "crv": "P-256",
+            "x": "MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4",
+            "y": "4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM",
+            "use": "enc",
+            "kid": "1"
+        });
+        assert_eq!(
+            jwk_thumbprint(&jwk),
+            "cn-I_WNMClehiVp51i_0VpOENW1upEerA8sEam5hn-s"
+        );
+    }
+
+    #[test]
+    fn only_p256_ec_jwks_are_loaded() {
+        let err = SigningKey::from_jwk(
+            &json!({"kty": "EC", "crv": "P-384", "x": "AA", "y": "AA", "d": "AA"}),
+        )
+        .err()
+        .unwrap();
+        assert!(err.to_string().contains("only P-256"), "{err}");
+        let err = SigningKey::from_jwk(&json!({"kty": "EC", "crv": "P-256", "x": "AA"}))
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains(r#"no "y""#), "{err}");
+    }
+}

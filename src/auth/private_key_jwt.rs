@@ -217,4 +217,47 @@ mod tests {
             "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
         );
     }
+    #[test]
+    fn debug_names_the_key_never_shows_it_and_lifetimes_are_clamped() {
+        let signer = PrivateKeyJwt::from_pem(&fixture("rsa-pkcs8.pem"))
+            .unwrap()
+            .kid("k9")
+            .lifetime(Duration::ZERO);
+        assert_eq!(
+            format!("{signer:?}"),
+            r#"PrivateKeyJwt { alg: "RS256", kid: Some("k9"), lifetime: 1s, key: "[redacted]" }"#
+        );
+        let url = Url::parse("https://o.okta.com/oauth2/v1/token").unwrap();
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        // (lifetime asked, exp - iat)
+        for (asked, lifetime) in [(0, 1), (1, 1), (600, 600), (3600, 3600), (3601, 3600)] {
+            let signer = signer.clone().lifetime(Duration::from_secs(asked));
+            let jws = signer.sign("c", &url, now).unwrap();
+            let (_, claims) = verify_jws(jws.expose_secret(), &signer.public_jwk()).unwrap();
+            assert_eq!(claims["iat"], 1_700_000_000, "{asked}");
+            assert_eq!(claims["exp"], 1_700_000_000 + lifetime, "{asked}");
+        }
+        let jwk = signer.public_jwk();
+        assert_eq!(
+            (
+                jwk["alg"].as_str(),
+                jwk["use"].as_str(),
+                jwk["kid"].as_str()
+            ),
+            (Some("RS256"), Some("sig"), Some("k9"))
+        );
+        assert_eq!(jwk["kty"], "RSA");
+        assert!(jwk.get("d").is_none(), "only the public half");
+        let ec = PrivateKeyJwt::from_pem(&fixture("ec-sec1.pem")).unwrap();
+        let jwk = ec.public_jwk();
+        assert_eq!(
+            (
+                jwk["alg"].as_str(),
+                jwk["kty"].as_str(),
+                jwk["crv"].as_str()
+            ),
+            (Some("ES256"), Some("EC"), Some("P-256"))
+        );
+        assert!(jwk.get("kid").is_none(), "no kid unless one was set");
+    }
 }

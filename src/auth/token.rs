@@ -74,3 +74,42 @@ impl fmt::Debug for AccessToken {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn accessors_and_a_debug_without_the_secret() {
+        let now = Instant::now();
+        let token = AccessToken {
+            secret: SecretString::from("at-Secret-1".to_owned()),
+            header: http::HeaderValue::from_static("DPoP at-Secret-1"),
+            token_type: "DPoP".into(),
+            issued_at: now,
+            expires_at: now + Duration::from_secs(3600),
+            refresh_at: now + Duration::from_secs(3000),
+            scopes: Some(vec!["a".into(), "b".into()]),
+        };
+        assert_eq!(token.secret().expose_secret(), "at-Secret-1");
+        assert_eq!(token.token_type(), "DPoP");
+        assert_eq!(token.expires_at(), now + Duration::from_secs(3600));
+        assert_eq!(token.refresh_at(), now + Duration::from_secs(3000));
+        assert_eq!(token.scopes(), Some(&["a".to_owned(), "b".to_owned()][..]));
+        assert!(token.same_secret("at-Secret-1"));
+        assert!(!token.same_secret("at-Secret-2"));
+        let shown = format!("{token:?}");
+        for part in [
+            "AccessToken",
+            r#"token_type: "DPoP""#,
+            r#"secret: "[redacted]""#,
+            "expires_in: ",
+            r#"scopes: Some(["a", "b"])"#,
+        ] {
+            assert!(shown.contains(part), "{part} missing from {shown}");
+        }
+        assert!(!shown.contains("at-Secret-1"), "{shown}");
+    }
+}

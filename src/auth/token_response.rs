@@ -293,4 +293,63 @@ mod tests {
         );
         assert!(oauth_error(&not_oauth).is_none());
     }
+    #[test]
+    fn lifetimes_are_believed_up_to_one_day() {
+        // (expires_in, lifetime)
+        let day = 24 * 60 * 60;
+        for (sent, believed) in [
+            (day - 1, day - 1),
+            (day, day),
+            (day + 1, day),
+            (7 * day, day),
+        ] {
+            let t = parse(json!({"access_token": "t", "token_type": "Bearer", "expires_in": sent}))
+                .unwrap();
+            assert_eq!(t.expires_in, Some(Duration::from_secs(believed)), "{sent}");
+        }
+    }
+
+    #[test]
+    fn a_2xx_body_holding_an_error_is_the_error() {
+        let answer = |body: Value| {
+            Response::from_parts(
+                StatusCode::OK,
+                http::HeaderMap::new(),
+                body.to_string().into(),
+                url::Url::parse("https://idp.example.com/token").unwrap(),
+            )
+        };
+        // (body, the OAuth error it is, or the token it holds)
+        let cases: Vec<(Value, std::result::Result<&str, &str>)> = vec![
+            (json!({"error": "invalid_client"}), Err("invalid_client")),
+            (
+                json!({"error": "ignored", "access_token": "t1", "token_type": "Bearer"}),
+                Ok("t1"),
+            ),
+            (
+                json!({"access_token": "t2", "token_type": "Bearer"}),
+                Ok("t2"),
+            ),
+        ];
+        for (body, expected) in cases {
+            match (
+                TokenResponse::from_response(&answer(body.clone())),
+                expected,
+            ) {
+                (Ok(t), Ok(token)) => assert_eq!(t.access_token.expose_secret(), token),
+                (Err(Error::OAuth(e)), Err(code)) => {
+                    assert_eq!(e.error, code);
+                    assert_eq!(e.status, Some(StatusCode::OK));
+                }
+                (Ok(_), Err(code)) => panic!("{body}: accepted, expected {code}"),
+                (Err(e), _) => panic!("{body}: {e:?}"),
+            }
+        }
+        // An `error` that is not a string is no OAuth error: the body is read as a token
+        // answer, and fails as one.
+        let err = TokenResponse::from_response(&answer(json!({"error": 5})))
+            .err()
+            .unwrap();
+        assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    }
 }

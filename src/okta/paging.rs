@@ -504,4 +504,80 @@ mod tests {
         let base = Url::parse("https://o.okta.com/").unwrap();
         assert!(next_link(&headers, &base).is_none());
     }
+    #[test]
+    fn a_malformed_link_is_skipped_whole_quotes_included() {
+        // (header, targets of the links kept, with their rel)
+        let table: &[(&str, &[(&str, &str)])] = &[
+            // Garbage before a link, whose quoted part looks like a link.
+            (r#"x "<evil>; rel=next", <ok>; rel=next"#, &[("ok", "next")]),
+            // A link followed by junk instead of a parameter.
+            (r#"<a> junk "<evil>", <b>; rel=next"#, &[("b", "next")]),
+            // Unquoted values end at white space, `;` and `,`.
+            (
+                "<a>; rel=next, <b>; rel=prev ;title=t,<c>;rel=last",
+                &[("a", "next"), ("b", "prev"), ("c", "last")],
+            ),
+        ];
+        for (header, expected) in table {
+            let links = parse_link_header(header);
+            let got: Vec<(&str, &str)> = links
+                .iter()
+                .map(|l| (l.target.as_str(), l.param("rel").unwrap_or_default()))
+                .collect();
+            assert_eq!(&got, expected, "{header}");
+        }
+        let links = parse_link_header("<b>; rel=prev ;title=t");
+        assert_eq!(links[0].param("TITLE"), Some("t"));
+        assert_eq!(links[0].param("anchor"), None);
+        assert!(links[0].has_rel("PREV"));
+        assert!(!links[0].has_rel("next"));
+    }
+
+    #[test]
+    fn debug_never_shows_a_query() {
+        let link = &parse_link_header(
+            "<https://o.okta.com/api/v1/users?after=q-secret&limit=2>; rel=next",
+        )[0];
+        let shown = format!("{link:?}");
+        assert!(shown.contains("https://o.okta.com/api/v1/users"), "{shown}");
+        assert!(shown.contains(r#"("rel", "next")"#), "{shown}");
+        assert!(!shown.contains("q-secret"), "{shown}");
+
+        let next = Url::parse("https://o.okta.com/api/v1/users?after=00u9&limit=2").unwrap();
+        let page = Page {
+            items: vec![1, 2],
+            next: Some(next),
+        };
+        let shown = format!("{page:?}");
+        assert!(shown.contains("[1, 2]"), "{shown}");
+        assert!(shown.contains("https://o.okta.com/api/v1/users"), "{shown}");
+        assert!(!shown.contains("00u9"), "{shown}");
+        assert_eq!(page.after().as_deref(), Some("00u9"));
+        let last = Page::<u8> {
+            items: Vec::new(),
+            next: None,
+        };
+        assert_eq!(last.after(), None);
+        let no_cursor = Page::<u8> {
+            items: Vec::new(),
+            next: Some(Url::parse("https://o.okta.com/api/v1/users?limit=2").unwrap()),
+        };
+        assert_eq!(no_cursor.after(), None);
+    }
+
+    #[test]
+    fn every_listed_object_is_identified_by_its_id() {
+        use serde_json::json;
+        let user: User = serde_json::from_value(
+            json!({"id": "00u1", "status": "ACTIVE", "profile": {"login": "a@example.com"}}),
+        )
+        .unwrap();
+        assert_eq!(user.object_id(), "00u1");
+        let group: Group =
+            serde_json::from_value(json!({"id": "00g1", "profile": {"name": "Eng"}})).unwrap();
+        assert_eq!(group.object_id(), "00g1");
+        let role: RoleAssignment =
+            serde_json::from_value(json!({"id": "ra1", "type": "USER_ADMIN"})).unwrap();
+        assert_eq!(role.object_id(), "ra1");
+    }
 }

@@ -83,12 +83,13 @@ impl<T: Resource> PageSource for ScimPages<T> {
             let next = match key {
                 // Advance by what the server returned, not by `count`; stop once past
                 // `totalResults` when it is given (a lie upwards ends at an empty page or a
-                // repeated one).
+                // repeated one). An empty page needs no check here: the paginator ends the
+                // listing on it whatever key comes with it.
                 PageKey::Index(start) => {
                     let returned = u64::try_from(page.resources.len()).unwrap_or(u64::MAX);
                     let next = start.saturating_add(returned);
                     let past_total = page.total_results.is_some_and(|total| next > total);
-                    (returned > 0 && !past_total).then_some(PageKey::Index(next))
+                    (!past_total).then_some(PageKey::Index(next))
                 }
                 PageKey::Cursor(_) => page
                     .next_cursor

@@ -126,3 +126,116 @@ impl<T: Authenticator + ?Sized> Authenticator for Arc<T> {
 
 /// A shared authenticator, as clients hold it.
 pub type SharedAuthenticator = Arc<dyn Authenticator>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Puts nothing on requests and answers `unauthorized` as told.
+    #[derive(Debug)]
+    struct Answers(bool);
+
+    impl Authenticator for Answers {
+        fn authorize<'a>(&'a self, _request: AuthRequest<'a>) -> BoxFuture<'a, Result<()>> {
+            Box::pin(std::future::ready(Ok(())))
+        }
+        fn unauthorized(&self, _sent: &HeaderMap, _response: &HeaderMap) -> bool {
+            self.0
+        }
+    }
+
+    /// Overrides nothing but `authorize`.
+    #[derive(Debug)]
+    struct Plain;
+
+    impl Authenticator for Plain {
+        fn authorize<'a>(&'a self, _request: AuthRequest<'a>) -> BoxFuture<'a, Result<()>> {
+            Box::pin(std::future::ready(Ok(())))
+        }
+    }
+
+    fn answer(status: StatusCode) -> Response {
+        Response::from_parts(
+            status,
+            HeaderMap::new(),
+            Bytes::new(),
+            Url::parse("https://api.example.com/x").unwrap(),
+        )
+    }
+
+    #[test]
+    fn by_default_nothing_is_sent_again() {
+        let none = HeaderMap::new();
+        assert!(!Plain.unauthorized(&none, &none));
+        for status in [StatusCode::BAD_REQUEST, StatusCode::UNAUTHORIZED] {
+            assert!(!Plain.rejected(&none, &answer(status)), "{status}");
+        }
+    }
+
+    #[test]
+    fn a_401_asks_unauthorized_a_400_does_not_and_arc_forwards_both() {
+        let none = HeaderMap::new();
+        // (authenticator's answer to `unauthorized`, status, rejected)
+        let table = [
+            (true, StatusCode::UNAUTHORIZED, true),
+            (false, StatusCode::UNAUTHORIZED, false),
+            (true, StatusCode::BAD_REQUEST, false),
+            (true, StatusCode::FORBIDDEN, false),
+        ];
+        for (says, status, rejected) in table {
+            let direct = Answers(says);
+            let shared: SharedAuthenticator = Arc::new(Answers(says));
+            assert_eq!(
+                direct.rejected(&none, &answer(status)),
+                rejected,
+                "{says} {status}"
+            );
+            assert_eq!(
+                shared.rejected(&none, &answer(status)),
+                rejected,
+                "Arc: {says} {status}"
+            );
+            assert_eq!(shared.unauthorized(&none, &none), says, "Arc: {says}");
+        }
+    }
+
+    #[test]
+    fn arc_forwards_rejected_itself() {
+        /// Rejects every 400, as a token endpoint's authenticator may.
+        #[derive(Debug)]
+        struct Rejects400;
+        impl Authenticator for Rejects400 {
+            fn authorize<'a>(&'a self, _request: AuthRequest<'a>) -> BoxFuture<'a, Result<()>> {
+                Box::pin(std::future::ready(Ok(())))
+            }
+            fn rejected(&self, _sent: &HeaderMap, response: &Response) -> bool {
+                response.status == StatusCode::BAD_REQUEST
+            }
+        }
+        let shared: SharedAuthenticator = Arc::new(Rejects400);
+        let none = HeaderMap::new();
+        assert!(shared.rejected(&none, &answer(StatusCode::BAD_REQUEST)));
+        assert!(!shared.rejected(&none, &answer(StatusCode::UNAUTHORIZED)));
+    }
+
+    #[test]
+    fn debug_shows_method_path_and_header_names_only() {
+        let url = Url::parse("https://idp.example.com/token?code=q-secret").unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("authorization", "Basic h-secret".parse().unwrap());
+        let mut body = Bytes::from_static(b"client_secret=b-secret");
+        let request = AuthRequest::new(&Method::POST, &url, &mut headers).with_body(&mut body);
+        let shown = format!("{request:?}");
+        for part in [
+            "POST",
+            "https://idp.example.com/token",
+            "authorization",
+            "body_len: Some(22)",
+        ] {
+            assert!(shown.contains(part), "{part} missing from {shown}");
+        }
+        for secret in ["q-secret", "h-secret", "b-secret"] {
+            assert!(!shown.contains(secret), "{secret} shown in {shown}");
+        }
+    }
+}

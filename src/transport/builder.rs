@@ -195,3 +195,63 @@ impl TransportBuilder {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_defaults() {
+        let transport = TransportBuilder::default().build().unwrap();
+        assert_eq!(transport.max_response_bytes(), 16 * 1024 * 1024);
+        assert_eq!(transport.retry_policy(), &RetryPolicy::default());
+        assert!(transport.check_url("http://idp.example.com/token").is_err());
+        #[allow(deprecated)]
+        let throttled = TransportBuilder::default().throttle(true).build().unwrap();
+        assert!(throttled.throttle_requested());
+        assert!(!transport.throttle_requested());
+        let shown = format!("{:?}", TransportBuilder::default());
+        for part in [
+            "connect_timeout: 10s",
+            "timeout: 30s",
+            "max_response_bytes: 16777216",
+            "allow_insecure_http: false",
+            "throttle: false",
+        ] {
+            assert!(shown.contains(part), "{part} missing from {shown}");
+        }
+    }
+
+    #[test]
+    fn every_setting_reaches_the_transport() {
+        let retry = RetryPolicy::never();
+        let builder = Transport::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(4))
+            .retry(retry.clone())
+            .max_response_bytes(1234)
+            .allow_insecure_http(true)
+            .user_agent_suffix("probe/1");
+        let shown = format!("{builder:?}");
+        for part in [
+            "connect_timeout: 3s",
+            "timeout: 4s",
+            "max_response_bytes: 1234",
+            "allow_insecure_http: true",
+        ] {
+            assert!(shown.contains(part), "{part} missing from {shown}");
+        }
+        let transport = builder.build().unwrap();
+        assert_eq!(transport.max_response_bytes(), 1234);
+        assert_eq!(transport.retry_policy(), &retry);
+        assert!(transport.check_url("http://idp.example.com/token").is_ok());
+        let shown = format!("{transport:?}");
+        for part in [
+            "max_response_bytes: 1234",
+            "allow_insecure_http: true",
+            "max_retries: 0",
+        ] {
+            assert!(shown.contains(part), "{part} missing from {shown}");
+        }
+    }
+}

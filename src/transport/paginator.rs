@@ -692,4 +692,99 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert!(script.fetched().is_empty());
     }
+    #[tokio::test]
+    async fn what_a_stream_reports_as_it_goes() {
+        /// Pages "A" (3 items, total 9) → "B" (1 item, no total) → end.
+        #[derive(Clone, Default)]
+        struct Totals;
+        impl PageSource for Totals {
+            type Item = &'static str;
+            type Key = &'static str;
+            fn fetch(&mut self, key: &&'static str) -> PageFuture<&'static str, &'static str> {
+                let page = match *key {
+                    "A" => Page::new(vec!["1", "2", "3"], Some("B")).total(Some(9)),
+                    _ => Page::new(vec!["4"], None),
+                };
+                Box::pin(async move { Ok(page) })
+            }
+            fn item_id<'a>(&self, item: &'a &'static str) -> Option<&'a str> {
+                Some(*item)
+            }
+        }
+        let mut stream = Paginator::new(Totals, "A");
+        // (buffered, pages, next key, total, ended, size hint) before each item.
+        assert_eq!(stream.size_hint(), (0, None));
+        assert_eq!((stream.next_key(), stream.pages_fetched()), (Some(&"A"), 0));
+        assert_eq!(stream.next().await.unwrap().unwrap(), "1");
+        assert_eq!(Paginator::buffered(&stream), 2);
+        assert_eq!(stream.pages_fetched(), 1);
+        assert_eq!(stream.next_key(), Some(&"B"));
+        assert_eq!(stream.total(), Some(9));
+        assert_eq!(stream.ended(), None);
+        assert_eq!(stream.size_hint(), (2, None), "more pages may come");
+        let shown = format!("{stream:?}");
+        for part in [
+            "buffered: 2",
+            "pages: 1",
+            "max_pages: 100000",
+            "in_flight: false",
+            "ended: None",
+        ] {
+            assert!(shown.contains(part), "{part} missing from {shown}");
+        }
+        let rest: Vec<_> = stream.by_ref().take(3).try_collect().await.unwrap();
+        assert_eq!(rest, ["2", "3", "4"]);
+        assert_eq!(stream.pages_fetched(), 2);
+        assert_eq!(
+            stream.total(),
+            Some(9),
+            "a page without a total keeps the last one"
+        );
+        assert_eq!(stream.ended(), Some(PagingEnd::LastPage));
+        assert_eq!(stream.next_key(), None);
+        assert_eq!(stream.size_hint(), (0, Some(0)), "nothing more will come");
+        let _: &Totals = stream.source();
+
+        // A stream that failed before it began may still yield its error.
+        let failing = Paginator::new(Totals, "A").failing(Error::config("bad"));
+        assert_eq!(failing.size_hint(), (0, None));
+        // At the cap, one error is still to come after the buffered items.
+        let mut capped = Paginator::new(Totals, "A").max_pages(1);
+        assert_eq!(capped.next().await.unwrap().unwrap(), "1");
+        assert_eq!(capped.size_hint(), (2, None));
+        let tail: Vec<_> = capped.by_ref().collect().await;
+        assert_eq!(tail.len(), 3, "two items and the page-limit error");
+        assert!(
+            matches!(tail[2], Err(Error::PageLimit { pages: 1 })),
+            "{:?}",
+            tail[2]
+        );
+    }
+
+    #[tokio::test]
+    async fn an_empty_id_is_no_identity() {
+        /// Every page holds one item whose id is empty; the next key is always new.
+        struct Anonymous(u32);
+        impl PageSource for Anonymous {
+            type Item = u32;
+            type Key = u32;
+            fn fetch(&mut self, key: &u32) -> PageFuture<u32, u32> {
+                self.0 += 1;
+                let key = *key;
+                Box::pin(async move { Ok(Page::new(vec![key], (key < 3).then_some(key + 1))) })
+            }
+            fn item_id<'a>(&self, _item: &'a u32) -> Option<&'a str> {
+                Some("")
+            }
+        }
+        let mut stream = Paginator::new(Anonymous(0), 1);
+        let all: Vec<u32> = stream.by_ref().try_collect().await.unwrap();
+        assert_eq!(
+            all,
+            [1, 2, 3],
+            "pages of items without identity are never repeats"
+        );
+        assert_eq!(stream.source().0, 3);
+        assert_eq!(stream.ended(), Some(PagingEnd::LastPage));
+    }
 }

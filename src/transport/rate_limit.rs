@@ -212,6 +212,52 @@ mod tests {
     }
 
     #[test]
+    fn a_server_wait_is_capped_at_one_day() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let day = 24 * 60 * 60;
+        // (Retry-After in seconds, the hint)
+        for (asked, hint) in [
+            (day - 1, day - 1),
+            (day, day),
+            (day + 1, day),
+            (10 * day, day),
+        ] {
+            let h = headers(&[("retry-after", &asked.to_string())]);
+            assert_eq!(
+                retry_hint(&h, now),
+                Some(Duration::from_secs(hint)),
+                "{asked}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_window_is_spent_until_the_instant_it_resets() {
+        let reset = UNIX_EPOCH + Duration::from_secs(1_700_000_060);
+        let h = headers(&[
+            ("x-rate-limit-remaining", "0"),
+            ("x-rate-limit-reset", "1700000060"),
+        ]);
+        let limit = RateLimit::from_headers(&h).unwrap();
+        assert_eq!(limit.limit, None);
+        assert_eq!(limit.reset, Some(reset));
+        // (now, exhausted)
+        for (now, spent) in [
+            (reset - Duration::from_secs(1), true),
+            (reset, false),
+            (reset + Duration::from_secs(1), false),
+        ] {
+            assert_eq!(limit.exhausted_at(now), spent, "{now:?}");
+        }
+        let left = RateLimit::from_headers(&headers(&[
+            ("x-rate-limit-remaining", "1"),
+            ("x-rate-limit-reset", "1700000060"),
+        ]))
+        .unwrap();
+        assert!(!left.exhausted_at(reset - Duration::from_secs(1)));
+    }
+
+    #[test]
     fn no_headers_no_hint() {
         assert_eq!(retry_hint(&HeaderMap::new(), SystemTime::now()), None);
         assert_eq!(RateLimit::from_headers(&HeaderMap::new()), None);

@@ -158,3 +158,73 @@ impl ApiRequest {
         self.body.as_ref()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url() -> Url {
+        Url::parse("https://scim.example.com/v2/Users?filter=userName%20eq%20%22q-secret%22")
+            .unwrap()
+    }
+
+    #[test]
+    fn what_a_request_holds_is_what_was_set() {
+        let req = ApiRequest::new(Method::PATCH, url())
+            .header(
+                http::header::AUTHORIZATION,
+                HeaderValue::from_static("Bearer h-secret"),
+            )
+            .json_as(
+                &serde_json::json!({"password": "b-secret"}),
+                "application/scim+json",
+            )
+            .unwrap();
+        assert_eq!(req.method(), Method::PATCH);
+        assert_eq!(req.url(), &url());
+        assert!(!req.is_idempotent(), "PATCH is not idempotent");
+        assert!(req.idempotent(true).is_idempotent());
+        let req = ApiRequest::new(Method::PUT, url());
+        assert!(req.is_idempotent(), "PUT is idempotent");
+        assert!(req.body_bytes().is_none());
+        assert!(req.headers().is_empty());
+
+        let req = ApiRequest::new(Method::POST, url())
+            .header(
+                http::header::AUTHORIZATION,
+                HeaderValue::from_static("Bearer h-secret"),
+            )
+            .json(&serde_json::json!({"a": 1}))
+            .unwrap();
+        assert_eq!(req.headers()["authorization"], "Bearer h-secret");
+        assert_eq!(req.headers()["content-type"], "application/json");
+        assert_eq!(
+            req.body_bytes().map(|b| b.as_ref()),
+            Some(&br#"{"a":1}"#[..])
+        );
+    }
+
+    #[test]
+    fn debug_shows_the_shape_and_never_a_value() {
+        let req = ApiRequest::new(Method::POST, url())
+            .header(
+                http::header::AUTHORIZATION,
+                HeaderValue::from_static("Bearer h-secret"),
+            )
+            .form([("client_secret", "b-secret")]);
+        let shown = format!("{req:?}");
+        for part in [
+            "POST",
+            "https://scim.example.com/v2/Users",
+            "authorization",
+            "content-type",
+            "body_len: Some(22)",
+            "idempotent: false",
+        ] {
+            assert!(shown.contains(part), "{part} missing from {shown}");
+        }
+        for secret in ["h-secret", "b-secret", "q-secret", "filter"] {
+            assert!(!shown.contains(secret), "{secret} shown in {shown}");
+        }
+    }
+}

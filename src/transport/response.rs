@@ -289,6 +289,8 @@ pub(crate) fn is_json_media_type(content_type: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn response(content_type: Option<&str>, body: &'static str) -> Response {
@@ -396,5 +398,137 @@ mod tests {
         assert!(is_json_media_type("Application/JSON"));
         assert!(!is_json_media_type("text/html"));
         assert!(!is_json_media_type("application/jsonp"));
+    }
+    /// An answer to a request that carried `Authorization: Bearer <secret>`.
+    fn answer_to_secret(secret: &str, headers: &[(&'static str, &str)], body: &str) -> Response {
+        let mut sent = HeaderMap::new();
+        sent.insert(
+            http::header::AUTHORIZATION,
+            format!("Bearer {secret}").parse().unwrap(),
+        );
+        let mut answer = HeaderMap::new();
+        for (name, value) in headers {
+            answer.insert(*name, value.parse().unwrap());
+        }
+        Response::new(
+            StatusCode::BAD_GATEWAY,
+            answer,
+            Bytes::from(body.to_owned()),
+            Url::parse("https://h.example/x?q=1").unwrap(),
+            Some(Arc::new(Sent {
+                headers: sent,
+                body: None,
+            })),
+        )
+    }
+
+    #[test]
+    fn accessors_show_what_arrived() {
+        let r = response(Some("application/scim+json"), "  \n ");
+        assert_eq!(r.url().as_str(), "https://h.example/x?secret=1");
+        assert_eq!(r.header_str("content-type"), Some("application/scim+json"));
+        assert_eq!(r.header_str("x-missing"), None);
+        assert!(r.is_json());
+        assert!(r.is_empty_body());
+        assert!(
+            r.sent_headers().is_none(),
+            "made up in memory: nothing was sent"
+        );
+        let r = response(Some("text/plain"), " x ");
+        assert!(!r.is_json());
+        assert!(!r.is_empty_body());
+        let shown = format!("{r:?}");
+        for part in ["200", "https://h.example/x", "body_len: 3"] {
+            assert!(shown.contains(part), "{part} missing from {shown}");
+        }
+        assert!(!shown.contains("secret=1"), "{shown}");
+        let sent = answer_to_secret("tok-0123456789abcdef", &[], "");
+        assert_eq!(
+            sent.sent_headers().map(|h| h["authorization"].clone()),
+            Some("Bearer tok-0123456789abcdef".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn what_the_server_echoes_of_a_secret_is_hidden() {
+        let secret = "tok-0123456789abcdef";
+        let r = answer_to_secret(
+            secret,
+            &[("x-request-id", secret), ("retry-after", "30")],
+            &format!("upstream said: {secret} and more"),
+        );
+        let id = r.request_id().unwrap();
+        assert!(!id.contains(secret) && !id.is_empty(), "{id}");
+        assert!(!r.snippet().contains(secret), "{}", r.snippet());
+        assert!(
+            r.snippet().starts_with("upstream said: "),
+            "{}",
+            r.snippet()
+        );
+        let decode = r.decode_error(format!("saw {secret}"));
+        assert!(!decode.to_string().contains(secret), "{decode}");
+        match r.clone().into_http_error() {
+            Error::Http(e) => {
+                assert_eq!(e.status, StatusCode::BAD_GATEWAY);
+                assert_eq!(e.url, "https://h.example/x");
+                assert!(e.snippet.starts_with("upstream said: "), "{}", e.snippet);
+                assert!(!e.snippet.contains(secret), "{}", e.snippet);
+                assert_eq!(e.request_id, Some(id));
+                assert_eq!(e.retry_after, Some(Duration::from_secs(30)));
+            }
+            other => panic!("{other:?}"),
+        }
+        // Nothing sent, nothing to hide: the id is shown as it came.
+        let mut plain = response(None, "");
+        plain
+            .headers
+            .insert("x-request-id", "rq-1".parse().unwrap());
+        assert_eq!(plain.request_id().as_deref(), Some("rq-1"));
+    }
+
+    #[test]
+    fn decode_errors_say_what_came_instead() {
+        // (content type, body, words the message holds, words it must not)
+        let cases: &[(Option<&str>, &str, &str, &str)] = &[
+            (
+                Some("text/plain"),
+                "hello",
+                "content type \"text/plain\"",
+                "at ",
+            ),
+            (None, "<html>login</html>", "content type \"(none)\"", "at "),
+            (Some("application/json"), "  ", "empty", "content type"),
+            (Some("application/json"), "[1]", "expected a map", "at ."),
+        ];
+        for (ct, body, words, not) in cases {
+            let err = response(*ct, body)
+                .json::<std::collections::HashMap<String, u32>>()
+                .unwrap_err();
+            let Error::Decode {
+                message, status, ..
+            } = &err
+            else {
+                panic!("{err:?}")
+            };
+            assert_eq!(*status, StatusCode::OK);
+            assert!(message.contains(words), "{ct:?} {body:?}: {message}");
+            assert!(!message.contains(not), "{ct:?} {body:?}: {message}");
+        }
+    }
+
+    #[test]
+    fn error_for_status_passes_2xx_only() {
+        for (code, ok) in [
+            (200, true),
+            (204, true),
+            (299, true),
+            (304, false),
+            (404, false),
+            (500, false),
+        ] {
+            let mut r = response(None, "");
+            r.status = StatusCode::from_u16(code).unwrap();
+            assert_eq!(r.error_for_status().is_ok(), ok, "{code}");
+        }
     }
 }

@@ -205,6 +205,8 @@ pub(crate) fn retry_failure(error: &Error, idempotent: bool) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
 
     #[test]
@@ -341,6 +343,89 @@ mod tests {
             assert_eq!(retry_failure(&error, true), idempotent, "{error:?}");
             assert_eq!(retry_failure(&error, false), other, "{error:?}");
         }
+    }
+
+    #[test]
+    fn the_defaults_and_every_setter_are_what_the_docs_say() {
+        // The documented defaults: 3 retries, 200 ms doubling to 10 s, 60 s longest wait.
+        let d = RetryPolicy::default().jitter(false);
+        assert_eq!(d.get_max_retries(), 3);
+        assert_eq!(d.get_max_wait(), Duration::from_secs(60));
+        assert_eq!(d.backoff(0), Duration::from_millis(200));
+        assert_eq!(d.backoff(10), Duration::from_secs(10));
+        assert_eq!(
+            d.wait(0, Some(Duration::from_secs(60)), Duration::MAX),
+            Some(Duration::from_secs(60)),
+            "no deadline by default"
+        );
+        // `never` keeps every other default and retries nothing.
+        let never = RetryPolicy::never();
+        assert_eq!(never.get_max_retries(), 0);
+        assert_eq!(never.max_retries(3), RetryPolicy::default());
+
+        let p = RetryPolicy::default()
+            .max_retries(7)
+            .initial_backoff(Duration::from_millis(30))
+            .max_backoff(Duration::from_millis(100))
+            .max_wait(Duration::from_secs(9))
+            .max_elapsed(Duration::from_secs(20))
+            .jitter(false);
+        assert_eq!(p.get_max_retries(), 7);
+        assert_eq!(p.get_max_wait(), Duration::from_secs(9));
+        // (retry, server hint, elapsed so far, wait)
+        let table = [
+            (0, None, Duration::ZERO, Some(Duration::from_millis(30))),
+            (1, None, Duration::ZERO, Some(Duration::from_millis(60))),
+            (2, None, Duration::ZERO, Some(Duration::from_millis(100))),
+            // A hint of exactly `max_wait` is waited for; one beyond it is not.
+            (
+                0,
+                Some(Duration::from_secs(9)),
+                Duration::ZERO,
+                Some(Duration::from_secs(9)),
+            ),
+            (0, Some(Duration::from_secs(10)), Duration::ZERO, None),
+            // A hint shorter than the back-off waits the back-off.
+            (
+                2,
+                Some(Duration::from_millis(1)),
+                Duration::ZERO,
+                Some(Duration::from_millis(100)),
+            ),
+            // A wait that ends exactly at the deadline is made; one past it is not.
+            (
+                0,
+                Some(Duration::from_secs(5)),
+                Duration::from_secs(15),
+                Some(Duration::from_secs(5)),
+            ),
+            (
+                0,
+                Some(Duration::from_secs(5)),
+                Duration::from_secs(16),
+                None,
+            ),
+            (0, None, Duration::from_secs(20), None),
+        ];
+        for (retry, hint, elapsed, expected) in table {
+            assert_eq!(
+                p.wait(retry, hint, elapsed),
+                expected,
+                "{retry} {hint:?} {elapsed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn jitter_off_or_a_zero_backoff_waits_exactly() {
+        let zero = RetryPolicy::default().initial_backoff(Duration::ZERO);
+        assert_eq!(zero.backoff(3), Duration::ZERO);
+        // With jitter on, the wait spreads over [half, full]: 200 draws are not all equal.
+        let on = RetryPolicy::default().initial_backoff(Duration::from_secs(1));
+        let draws: HashSet<Duration> = (0..200).map(|_| on.backoff(0)).collect();
+        assert!(draws.len() > 1, "jitter draws {draws:?}");
+        let off = on.jitter(false);
+        assert!((0..50).all(|_| off.backoff(0) == Duration::from_secs(1)));
     }
 
     #[test]

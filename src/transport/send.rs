@@ -386,3 +386,615 @@ impl Transport {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The retry loop against a scripted raw HTTP/1.1 server on 127.0.0.1: how many
+    //! requests the server sees, what the caller gets, and how long the loop waited (on a
+    //! [`ManualClock`], so no test sleeps).
+
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use http::{HeaderMap, Method};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::transport::BoxFuture;
+
+    /// What the server does with one connection, after reading its request.
+    #[derive(Clone)]
+    enum Reply {
+        /// These bytes, then close.
+        Raw(Vec<u8>),
+        /// Close without answering.
+        Close,
+    }
+
+    fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
+        let mut head = format!(
+            "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n",
+            body.len()
+        );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        Reply::Raw(format!("{head}\r\n{body}").into_bytes())
+    }
+
+    fn status(code: u16) -> Reply {
+        reply(code, &[], "")
+    }
+
+    /// A body sent in chunks, without a `Content-Length`.
+    fn chunked(chunks: &[&str]) -> Reply {
+        let mut raw = String::from(
+            "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n",
+        );
+        for chunk in chunks {
+            raw.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
+        }
+        raw.push_str("0\r\n\r\n");
+        Reply::Raw(raw.into_bytes())
+    }
+
+    /// The n-th connection gets the n-th reply; the last one repeats.
+    struct Server {
+        url: Url,
+        requests: Arc<Mutex<Vec<String>>>,
+    }
+
+    impl Server {
+        async fn start(replies: Vec<Reply>) -> Server {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = Url::parse(&format!(
+                "http://{}/v2/Users?q=1",
+                listener.local_addr().unwrap()
+            ))
+            .unwrap();
+            let requests = Arc::new(Mutex::new(Vec::new()));
+            let seen = requests.clone();
+            let mut replies = VecDeque::from(replies);
+            tokio::spawn(async move {
+                loop {
+                    let Ok((mut socket, _)) = listener.accept().await else {
+                        return;
+                    };
+                    let reply = if replies.len() > 1 {
+                        replies.pop_front().unwrap()
+                    } else {
+                        replies.front().cloned().unwrap()
+                    };
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") {
+                        match socket.read(&mut byte).await {
+                            Ok(1) => head.push(byte[0]),
+                            _ => break,
+                        }
+                    }
+                    let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+                    let length = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                        .unwrap_or(0);
+                    let mut body = vec![0u8; length];
+                    let _ = socket.read_exact(&mut body).await;
+                    seen.lock().unwrap().push(head);
+                    if let Reply::Raw(bytes) = reply {
+                        let _ = socket.write_all(&bytes).await;
+                        let _ = socket.shutdown().await;
+                    }
+                }
+            });
+            Server { url, requests }
+        }
+
+        fn count(&self) -> usize {
+            self.requests.lock().unwrap().len()
+        }
+
+        fn heads(&self) -> Vec<String> {
+            self.requests.lock().unwrap().clone()
+        }
+    }
+
+    /// A URL nothing listens on.
+    async fn refused_url() -> Url {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        Url::parse(&format!("http://{addr}/token")).unwrap()
+    }
+
+    fn transport(clock: &ManualClock, policy: RetryPolicy) -> Transport {
+        Transport::builder()
+            .retry(policy)
+            .timeout(Duration::from_secs(5))
+            .max_response_bytes(64)
+            .clock(clock.clone())
+            .configure_reqwest(|b| b.pool_max_idle_per_host(0))
+            .build()
+            .unwrap()
+    }
+
+    fn two_retries() -> RetryPolicy {
+        RetryPolicy::default()
+            .max_retries(2)
+            .initial_backoff(Duration::from_millis(100))
+            .jitter(false)
+    }
+
+    /// Sends under a guard: a loop that never ends fails the test instead of hanging it.
+    async fn send(
+        transport: &Transport,
+        request: ApiRequest,
+        options: SendOptions<'_>,
+    ) -> Result<Response> {
+        tokio::time::timeout(
+            Duration::from_secs(20),
+            transport.send_with(request, options),
+        )
+        .await
+        .expect("the retry loop ended")
+    }
+
+    /// Records every attempt a hook sees: its number and the status that led to it.
+    #[derive(Debug, Default)]
+    struct Attempts {
+        seen: Mutex<Vec<(u32, Option<u16>)>>,
+        answers: Mutex<Vec<u16>>,
+    }
+
+    impl SendHook for Attempts {
+        fn before_attempt<'a>(&'a self, attempt: Attempt<'a>) -> BoxFuture<'a, Result<()>> {
+            self.seen
+                .lock()
+                .unwrap()
+                .push((attempt.number, attempt.previous.map(|r| r.status.as_u16())));
+            Box::pin(std::future::ready(Ok(())))
+        }
+        fn after_response(&self, _method: &Method, _url: &Url, response: &Response) {
+            self.answers.lock().unwrap().push(response.status.as_u16());
+        }
+    }
+
+    #[tokio::test]
+    async fn statuses_are_retried_as_the_policy_says() {
+        let s = |codes: &[u16]| codes.iter().map(|c| status(*c)).collect::<Vec<_>>();
+        // (name, method, replies, requests the server sees, final status)
+        let table: Vec<(&str, Method, Vec<Reply>, usize, u16)> = vec![
+            ("GET 503 then 200", Method::GET, s(&[503, 503, 200]), 3, 200),
+            (
+                "GET 503 forever: 1 + 2 retries",
+                Method::GET,
+                s(&[503]),
+                3,
+                503,
+            ),
+            (
+                "GET 500, 502, 504",
+                Method::GET,
+                s(&[500, 502, 504, 200]),
+                3,
+                504,
+            ),
+            ("GET 404 is final", Method::GET, s(&[404, 200]), 1, 404),
+            (
+                "POST 503 is not resent",
+                Method::POST,
+                s(&[503, 200]),
+                1,
+                503,
+            ),
+            ("POST 429 is resent", Method::POST, s(&[429, 200]), 2, 200),
+            (
+                "POST 408 is resent",
+                Method::POST,
+                s(&[408, 408, 408, 200]),
+                3,
+                408,
+            ),
+        ];
+        for (name, method, replies, requests, last) in table {
+            let server = Server::start(replies).await;
+            let clock = ManualClock::new();
+            let t = transport(&clock, two_retries());
+            let hook = Attempts::default();
+            let response = send(
+                &t,
+                ApiRequest::new(method, server.url.clone()),
+                SendOptions::new().hook(&hook),
+            )
+            .await
+            .unwrap();
+            assert_eq!(response.status.as_u16(), last, "{name}");
+            assert_eq!(server.count(), requests, "{name}");
+            let numbers: Vec<u32> = hook.seen.lock().unwrap().iter().map(|(n, _)| *n).collect();
+            let expected: Vec<u32> = (1..=u32::try_from(requests).unwrap()).collect();
+            assert_eq!(numbers, expected, "{name}");
+            assert_eq!(hook.answers.lock().unwrap().len(), requests, "{name}");
+            // 100 ms, then 200 ms: one back-off per retry.
+            let waits = [Duration::from_millis(100), Duration::from_millis(200)];
+            assert_eq!(clock.sleeps(), waits[..requests - 1], "{name}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_retry_sees_the_answer_that_caused_it_and_no_retries_means_one_request() {
+        let server = Server::start(vec![status(503), status(200)]).await;
+        let clock = ManualClock::new();
+        let t = transport(&clock, two_retries());
+        let hook = Attempts::default();
+        send(
+            &t,
+            ApiRequest::new(Method::GET, server.url.clone()),
+            SendOptions::new().hook(&hook),
+        )
+        .await
+        .unwrap();
+        assert_eq!(*hook.seen.lock().unwrap(), [(1, None), (2, Some(503))]);
+
+        let server = Server::start(vec![status(503), status(200)]).await;
+        let response = send(
+            &t,
+            ApiRequest::new(Method::GET, server.url.clone()).no_retries(),
+            SendOptions::new(),
+        )
+        .await
+        .unwrap();
+        assert_eq!((response.status.as_u16(), server.count()), (503, 1));
+    }
+
+    #[tokio::test]
+    async fn server_waits_are_honoured_within_max_wait_and_max_elapsed() {
+        // (policy, replies, requests seen, waits, final status)
+        let after = |secs: &'static str| reply(429, &[("retry-after", secs)], "");
+        let table = [
+            (
+                two_retries(),
+                vec![after("7"), status(200)],
+                2,
+                vec![Duration::from_secs(7)],
+                200,
+            ),
+            (
+                two_retries().max_wait(Duration::from_secs(6)),
+                vec![after("7"), status(200)],
+                1,
+                vec![],
+                429,
+            ),
+            (
+                two_retries().max_elapsed(Duration::from_secs(9)),
+                vec![after("5"), after("5"), status(200)],
+                2,
+                vec![Duration::from_secs(5)],
+                429,
+            ),
+        ];
+        for (policy, replies, requests, waits, last) in table {
+            let server = Server::start(replies).await;
+            let clock = ManualClock::new();
+            let t = transport(&clock, policy.clone());
+            let response = send(
+                &t,
+                ApiRequest::new(Method::POST, server.url.clone()),
+                SendOptions::new(),
+            )
+            .await
+            .unwrap();
+            assert_eq!(server.count(), requests, "{policy:?}");
+            assert_eq!(clock.sleeps(), waits, "{policy:?}");
+            assert_eq!(response.status.as_u16(), last, "{policy:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn failures_are_retried_only_when_a_resend_is_harmless() {
+        // A connection never made is retried for every method.
+        let clock = ManualClock::new();
+        let t = transport(&clock, two_retries());
+        let hook = Attempts::default();
+        let err = send(
+            &t,
+            ApiRequest::new(Method::POST, refused_url().await),
+            SendOptions::new().hook(&hook),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, Error::Connect { .. }), "{err:?}");
+        assert!(
+            err.to_string().to_ascii_lowercase().contains("refused"),
+            "{err}"
+        );
+        assert_eq!(hook.seen.lock().unwrap().len(), 3);
+        assert_eq!(clock.sleeps().len(), 2);
+
+        // A connection closed after the request was written: a GET is sent again, a POST is
+        // not, and its error says the outcome is unknown.
+        for (method, requests) in [(Method::GET, 3), (Method::POST, 1)] {
+            let server = Server::start(vec![Reply::Close]).await;
+            let err = send(
+                &t,
+                ApiRequest::new(method.clone(), server.url.clone()),
+                SendOptions::new(),
+            )
+            .await
+            .unwrap_err();
+            assert_eq!(server.count(), requests, "{method}");
+            match err {
+                Error::OutcomeUnknown { idempotent, .. } => {
+                    assert_eq!(idempotent, method == Method::GET, "{method}");
+                }
+                other => panic!("{method}: {other:?}"),
+            }
+        }
+
+        // An answer cut short in its body: the GET is retried and then succeeds; the POST
+        // fails with what had arrived.
+        let cut =
+            Reply::Raw(b"HTTP/1.1 200 OK\r\ncontent-length: 40\r\n\r\n{\"partial\":".to_vec());
+        let server = Server::start(vec![cut.clone(), reply(200, &[], "{}")]).await;
+        let ok = send(
+            &t,
+            ApiRequest::new(Method::GET, server.url.clone()),
+            SendOptions::new(),
+        )
+        .await
+        .unwrap();
+        assert_eq!((ok.status.as_u16(), server.count()), (200, 2));
+        let server = Server::start(vec![cut, reply(200, &[], "{}")]).await;
+        let err = send(
+            &t,
+            ApiRequest::new(Method::POST, server.url.clone()),
+            SendOptions::new(),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(server.count(), 1);
+        match err {
+            Error::BodyInterrupted {
+                status,
+                received,
+                idempotent,
+                ..
+            } => {
+                assert_eq!((status, received, idempotent), (StatusCode::OK, 11, false));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_body_limit_is_exact_and_a_too_large_body_is_not_retried() {
+        // The transport accepts 64 bytes.
+        let exactly = "x".repeat(64);
+        let over = "x".repeat(65);
+        let half = "x".repeat(32);
+        // (name, reply, accepted)
+        let table = [
+            ("small, declared", reply(200, &[], "{}"), true),
+            ("64, declared", reply(200, &[], &exactly), true),
+            ("65, declared", reply(200, &[], &over), false),
+            ("small, chunked", chunked(&["{", "}"]), true),
+            ("64, chunked", chunked(&[&half, &half]), true),
+            ("65, chunked", chunked(&[&half, &half, "x"]), false),
+        ];
+        for (name, answer, accepted) in table {
+            let server = Server::start(vec![answer]).await;
+            let clock = ManualClock::new();
+            let t = transport(&clock, two_retries());
+            let got = send(
+                &t,
+                ApiRequest::new(Method::GET, server.url.clone()),
+                SendOptions::new(),
+            )
+            .await;
+            assert_eq!(server.count(), 1, "{name}");
+            match got {
+                Ok(response) => {
+                    assert!(accepted, "{name}: accepted");
+                    assert!(response.body.len() <= 64, "{name}");
+                }
+                Err(Error::BodyTooLarge { limit, .. }) => {
+                    assert!(!accepted, "{name}: refused");
+                    assert_eq!(limit, 64, "{name}");
+                }
+                Err(other) => panic!("{name}: {other:?}"),
+            }
+        }
+    }
+
+    /// Puts a bearer token on every attempt and says "try again" to every 400 and 401.
+    #[derive(Debug, Default)]
+    struct Eager {
+        authorized: Mutex<u32>,
+        rejects: bool,
+    }
+
+    impl Authenticator for Eager {
+        fn authorize<'a>(&'a self, request: AuthRequest<'a>) -> BoxFuture<'a, Result<()>> {
+            let mut n = self.authorized.lock().unwrap();
+            *n += 1;
+            request.headers.insert(
+                http::header::AUTHORIZATION,
+                format!("Bearer t{n}").parse().unwrap(),
+            );
+            Box::pin(std::future::ready(Ok(())))
+        }
+        fn rejected(&self, sent: &HeaderMap, _response: &Response) -> bool {
+            assert!(
+                sent.contains_key(http::header::AUTHORIZATION),
+                "the attempt's own headers"
+            );
+            self.rejects
+        }
+    }
+
+    #[tokio::test]
+    async fn rejected_credentials_are_renewed_once_after_401_and_twice_after_400() {
+        // (status forever, authenticator rejects, requests seen)
+        let table = [
+            (401, true, 2),
+            (400, true, 3),
+            (401, false, 1),
+            (400, false, 1),
+            (403, true, 1),
+        ];
+        for (code, rejects, requests) in table {
+            for method in [Method::GET, Method::POST] {
+                let server = Server::start(vec![status(code)]).await;
+                let clock = ManualClock::new();
+                let t = transport(&clock, RetryPolicy::never());
+                let auth = Eager {
+                    rejects,
+                    ..Eager::default()
+                };
+                let response = send(
+                    &t,
+                    ApiRequest::new(method.clone(), server.url.clone()),
+                    SendOptions::new().auth(&auth),
+                )
+                .await
+                .unwrap();
+                assert_eq!(response.status.as_u16(), code);
+                assert_eq!(server.count(), requests, "{code} {rejects} {method}");
+                assert_eq!(
+                    *auth.authorized.lock().unwrap(),
+                    u32::try_from(requests).unwrap()
+                );
+                // Fresh credentials on every attempt, never waited for.
+                let last = format!("authorization: bearer t{requests}");
+                assert!(
+                    server.heads().last().unwrap().contains(&last),
+                    "{code} {rejects}"
+                );
+                assert!(clock.sleeps().is_empty());
+            }
+        }
+        // Renewals do not use up retries: a 401 then a 503 then a 200.
+        let server = Server::start(vec![status(401), status(503), status(200)]).await;
+        let clock = ManualClock::new();
+        let t = transport(&clock, two_retries().max_retries(1));
+        let auth = Eager {
+            rejects: true,
+            ..Eager::default()
+        };
+        let hook = Attempts::default();
+        let response = send(
+            &t,
+            ApiRequest::new(Method::GET, server.url.clone()),
+            SendOptions::new().auth(&auth).hook(&hook),
+        )
+        .await
+        .unwrap();
+        assert_eq!((response.status.as_u16(), server.count()), (200, 3));
+        assert_eq!(
+            *hook.seen.lock().unwrap(),
+            [(1, None), (2, Some(401)), (3, Some(503))]
+        );
+    }
+
+    #[tokio::test]
+    async fn every_request_says_who_sends_it_and_carries_its_credentials() {
+        let server = Server::start(vec![status(204)]).await;
+        let clock = ManualClock::new();
+        let auth = crate::auth::BearerToken::new("tok-1".to_owned());
+        transport(&clock, RetryPolicy::never())
+            .send(
+                ApiRequest::new(Method::GET, server.url.clone()),
+                Some(&auth),
+            )
+            .await
+            .unwrap();
+        let suffixed = Transport::builder()
+            .user_agent_suffix("probe/1")
+            .build()
+            .unwrap();
+        suffixed
+            .send(ApiRequest::new(Method::DELETE, server.url.clone()), None)
+            .await
+            .unwrap();
+        let heads = server.heads();
+        let version = env!("CARGO_PKG_VERSION");
+        assert!(
+            heads[0].contains(&format!("user-agent: scimkit/{version}\r\n")),
+            "{}",
+            heads[0]
+        );
+        assert!(
+            heads[0].contains("authorization: bearer tok-1\r\n"),
+            "{}",
+            heads[0]
+        );
+        assert!(
+            heads[1].contains(&format!("user-agent: scimkit/{version} probe/1\r\n")),
+            "{}",
+            heads[1]
+        );
+        assert!(!heads[1].contains("authorization"), "{}", heads[1]);
+    }
+
+    #[tokio::test]
+    async fn the_last_rate_limit_headers_are_kept() {
+        let limited = reply(
+            200,
+            &[
+                ("x-rate-limit-limit", "600"),
+                ("x-rate-limit-remaining", "599"),
+            ],
+            "",
+        );
+        let server = Server::start(vec![limited, status(200)]).await;
+        let clock = ManualClock::new();
+        let t = transport(&clock, RetryPolicy::never());
+        assert_eq!(t.last_rate_limit(), None);
+        for _ in 0..2 {
+            send(
+                &t,
+                ApiRequest::new(Method::GET, server.url.clone()),
+                SendOptions::new(),
+            )
+            .await
+            .unwrap();
+            // A later answer without the headers keeps the last ones seen.
+            let limit = t.last_rate_limit().unwrap();
+            assert_eq!((limit.limit, limit.remaining), (Some(600), Some(599)));
+        }
+    }
+
+    #[test]
+    fn accessors_and_debug() {
+        let clock = ManualClock::new();
+        let t = transport(&clock, two_retries());
+        assert_eq!(t.retry_policy(), &two_retries());
+        assert_eq!(t.max_response_bytes(), 64);
+        let start = t.clock().now();
+        clock.advance(Duration::from_secs(5));
+        assert_eq!(t.clock().now() - start, Duration::from_secs(5));
+        assert_eq!(t.shared_clock().now() - start, Duration::from_secs(5));
+        let insecure = Url::parse("http://idp.example.com/token").unwrap();
+        assert!(matches!(
+            t.check_parsed_url(&insecure),
+            Err(Error::InsecureUrl { .. })
+        ));
+        assert!(
+            t.check_parsed_url(&Url::parse("https://idp.example.com/token").unwrap())
+                .is_ok()
+        );
+        let shown = format!("{t:?}");
+        for part in [
+            "Transport",
+            "max_retries: 2",
+            "max_response_bytes: 64",
+            "allow_insecure_http: false",
+        ] {
+            assert!(shown.contains(part), "{part} missing from {shown}");
+        }
+    }
+}
