@@ -47,8 +47,8 @@ mod rate_budget;
 pub mod redis;
 mod token_store;
 
-#[cfg(feature = "redis")]
 pub(crate) use budget_hook::BudgetHook;
+#[cfg(feature = "redis")]
 pub(crate) use rate_budget::DEFAULT_POLL;
 pub(crate) use rate_budget::{DEFAULT_LEASE, millis};
 pub use rate_budget::{InProcessRateBudget, Observation, RateBudget, Reservation, Ticket};
