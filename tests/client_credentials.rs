@@ -206,6 +206,14 @@ async fn refreshes_ahead_of_expiry() {
     // The caller gets the still-valid token at once; the refresh runs in the background.
     let during = creds.token().await.unwrap();
     assert!(Arc::ptr_eq(&first, &during));
+    // That one call started the refresh: it reaches the server with no further call.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while idp.request_count() < 2 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await
+    .expect("the first call inside the margin starts a background refresh");
     let fresh = refreshed(&creds, &first).await;
     assert_eq!(idp.request_count(), 2);
     assert!(fresh.expires_at() > first.expires_at());
@@ -442,6 +450,10 @@ async fn missing_token_type_and_unknown_token_types_are_refused() {
     idp.set_token_type("mac");
     let err = creds.token().await.unwrap_err();
     assert!(matches!(&err, Error::UnsupportedTokenType { token_type } if token_type == "mac"));
+    // A DPoP-bound token is refused by a client that has no DPoP key to use it with.
+    idp.set_token_type("DPoP");
+    let err = creds.token().await.unwrap_err();
+    assert!(matches!(&err, Error::UnsupportedTokenType { token_type } if token_type == "DPoP"));
     idp.set_token_type("BEARER");
     assert_eq!(creds.token().await.unwrap().token_type(), "Bearer");
 
@@ -644,6 +656,87 @@ fn builder_checks_its_settings() {
         matches!(err, Error::Config(ref m) if m.contains("client_secret")),
         "{err}"
     );
+    // A client assertion replaces the secret: both at once is a mistake, said at build time.
+    let err = ClientCredentials::builder()
+        .token_url("https://idp.example.com/token")
+        .client_id("a")
+        .client_secret("b".to_owned())
+        .client_auth(ClientAuth::Assertion(Arc::new(FixedAssertion)))
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Config(ref m) if m.contains("client assertion")),
+        "{err}"
+    );
+    let built = ClientCredentials::builder()
+        .token_url("https://idp.example.com/token")
+        .client_id("a")
+        .client_auth(ClientAuth::Assertion(Arc::new(FixedAssertion)))
+        .build()
+        .unwrap();
+    assert_eq!(built.client_id(), "a");
+    assert_eq!(built.token_url().as_str(), "https://idp.example.com/token");
+    assert!(built.token_key().is_none(), "no store, no shared key");
+}
+
+/// A client assertion that is always the same string (enough to build credentials).
+#[derive(Debug)]
+struct FixedAssertion;
+
+impl scimkit::auth::ClientAssertion for FixedAssertion {
+    fn sign(
+        &self,
+        _client_id: &str,
+        _token_url: &url::Url,
+        _now: std::time::SystemTime,
+    ) -> scimkit::Result<SecretString> {
+        Ok(SecretString::from("header.payload.signature".to_owned()))
+    }
+}
+
+#[tokio::test]
+async fn clients_sharing_a_store_share_bearer_tokens_but_never_dpop_ones() {
+    let idp = TokenServer::start().await;
+    idp.register_client("svc", "s");
+    let store: Arc<dyn scimkit::store::TokenStore> =
+        Arc::new(scimkit::store::InProcessTokenStore::new());
+    let replica = |dpop: bool| {
+        ClientCredentials::builder()
+            .token_url(idp.token_url())
+            .client_id("svc")
+            .client_secret("s".to_owned())
+            .token_store(store.clone())
+            .dpop(dpop)
+            .build()
+            .unwrap()
+    };
+    let (a, b) = (replica(false), replica(false));
+    assert_eq!(a.client_id(), "svc");
+    let key = a.token_key().expect("a store gives a shared key");
+    assert_eq!(Some(key), b.token_key());
+    let from_a = a.token().await.unwrap();
+    let from_b = b.token().await.unwrap();
+    assert_eq!(
+        scimkit::ExposeSecret::expose_secret(from_a.secret()),
+        scimkit::ExposeSecret::expose_secret(from_b.secret())
+    );
+    assert_eq!(
+        idp.request_count(),
+        1,
+        "the second replica took the shared token"
+    );
+
+    // A DPoP token is bound to its client's own key: each replica fetches its own.
+    idp.set_token_type("DPoP");
+    let (c, d) = (replica(true), replica(true));
+    let from_c = c.token().await.unwrap();
+    let from_d = d.token().await.unwrap();
+    assert_eq!(from_c.token_type(), "DPoP");
+    assert_ne!(
+        scimkit::ExposeSecret::expose_secret(from_c.secret()),
+        scimkit::ExposeSecret::expose_secret(from_d.secret())
+    );
+    assert_eq!(idp.request_count(), 3);
 }
 
 #[tokio::test]
@@ -678,6 +771,14 @@ async fn no_debug_or_error_output_shows_a_secret() {
         format!("{:?}", Transport::default()),
         format!("{:?}", ClientAuth::BasicHeader),
     ];
+    // What identifies the client is shown: its id and its token endpoint.
+    for text in &shown[..2] {
+        assert!(text.contains("\"svc\""), "client id missing from {text}");
+        assert!(
+            text.contains(&idp.token_url()),
+            "token URL missing from {text}"
+        );
+    }
     for text in shown {
         assert!(!text.contains(RESERVED_SECRET), "secret in {text}");
         assert!(!text.contains("w0rd"), "secret in {text}");
