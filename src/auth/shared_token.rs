@@ -286,4 +286,35 @@ mod tests {
             .unwrap();
         assert!(next.same_secret("second"));
     }
+
+    #[test]
+    fn a_shared_token_is_left_to_refresh_from_its_refresh_time_on() {
+        use crate::Clock;
+        let clock = crate::ManualClock::new();
+        let tokens = SharedTokens::new(
+            Arc::new(InProcessTokenStore::new()),
+            TokenKey::from_parts(&["k"]),
+            DEFAULT_LEASE,
+            RefreshPolicy {
+                margin: Duration::from_secs(60),
+                jitter: Duration::ZERO,
+            },
+            Arc::new(clock.clone()),
+        );
+        let wall = clock.system_now();
+        let stored = SharedToken::new(
+            SecretString::from("t".to_owned()),
+            "Bearer",
+            wall,
+            wall + Duration::from_secs(3600),
+            None,
+        );
+        clock.advance(Duration::from_secs(3539));
+        assert!(tokens.usable(&stored).is_some());
+        clock.advance(Duration::from_secs(1)); // exactly `margin` before expiry
+        assert!(tokens.usable(&stored).is_none());
+        let shown = format!("{tokens:?}");
+        assert!(shown.starts_with("SharedTokens"), "{shown}");
+        assert!(shown.contains("lease: 15s"), "{shown}");
+    }
 }

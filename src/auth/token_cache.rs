@@ -351,4 +351,92 @@ mod tests {
             assert!(at >= t0 + Duration::from_secs(3270));
         }
     }
+
+    #[test]
+    fn jitter_moves_the_refresh_earlier_within_its_bound() {
+        let p = RefreshPolicy {
+            margin: Duration::from_secs(60),
+            jitter: Duration::from_secs(30),
+        };
+        let t0 = Instant::now();
+        let latest = t0 + Duration::from_secs(3540);
+        let draws: Vec<Instant> = (0..200)
+            .map(|_| p.refresh_at(t0, Duration::from_secs(3600)))
+            .collect();
+        assert!(
+            draws
+                .iter()
+                .all(|at| *at <= latest && *at >= latest - Duration::from_secs(30))
+        );
+        assert!(
+            draws.iter().any(|at| *at < latest),
+            "jitter was never applied"
+        );
+        // Without jitter, the refresh is exactly `margin` before expiry.
+        let none = RefreshPolicy {
+            jitter: Duration::ZERO,
+            ..p
+        };
+        assert_eq!(none.refresh_at(t0, Duration::from_secs(3600)), latest);
+    }
+
+    #[test]
+    fn the_shared_margin_is_the_margin_capped_at_half_the_lifetime() {
+        let p = RefreshPolicy {
+            margin: Duration::from_secs(60),
+            jitter: Duration::from_secs(30),
+        };
+        assert_eq!(
+            p.margin_for(Duration::from_secs(3600)),
+            Duration::from_secs(60)
+        );
+        assert_eq!(
+            p.margin_for(Duration::from_secs(100)),
+            Duration::from_secs(50)
+        );
+    }
+
+    #[test]
+    fn a_token_stops_being_fresh_at_its_refresh_time_and_usable_at_its_expiry() {
+        let clock = ManualClock::new();
+        let cache = TokenCache::new(Arc::new(clock.clone()));
+        cache.current.store(Some(Arc::new(token(
+            &clock,
+            "t",
+            Duration::from_secs(3600),
+        ))));
+        clock.advance(Duration::from_secs(3539));
+        assert!(cache.fresh().is_some());
+        clock.advance(Duration::from_secs(1)); // exactly at the refresh time
+        assert!(cache.fresh().is_none());
+        assert!(cache.usable().is_some());
+        clock.advance(Duration::from_secs(59));
+        assert!(cache.usable().is_some());
+        clock.advance(Duration::from_secs(1)); // exactly at expiry
+        assert!(cache.usable().is_none());
+    }
+
+    #[test]
+    fn a_background_slot_given_back_can_be_taken_again() {
+        let cache = TokenCache::new(Arc::new(ManualClock::new()));
+        assert!(cache.begin_background());
+        assert!(!cache.begin_background(), "one at a time");
+        cache.end_background();
+        assert!(cache.begin_background());
+    }
+
+    #[test]
+    fn debug_shows_the_fetch_count_and_no_secret() {
+        let clock = ManualClock::new();
+        let cache = TokenCache::new(Arc::new(clock.clone()));
+        cache.current.store(Some(Arc::new(token(
+            &clock,
+            "s3cret",
+            Duration::from_secs(60),
+        ))));
+        let shown = format!("{cache:?}");
+        assert!(shown.starts_with("TokenCache"), "{shown}");
+        assert!(shown.contains("fetches: 0"), "{shown}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
 }
