@@ -785,3 +785,32 @@ async fn no_debug_or_error_output_shows_a_secret() {
         assert!(!text.contains(&access), "access token in {text}");
     }
 }
+
+#[tokio::test]
+async fn a_dpop_nonce_request_is_not_answered_while_dpop_is_off() {
+    // `use_dpop_nonce` makes sense only to a client sending DPoP proofs: without DPoP, the
+    // error is the caller's, after one request.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .insert_header("DPoP-Nonce", "n1")
+                .set_body_json(serde_json::json!({"error": "use_dpop_nonce"})),
+        )
+        .mount(&server)
+        .await;
+    let clock = ManualClock::new();
+    let creds = ClientCredentials::builder()
+        .token_url(format!("{}/token", server.uri()))
+        .client_id("svc")
+        .client_secret("s".to_owned())
+        .transport(fast_transport(&clock))
+        .build()
+        .unwrap();
+    let err = creds.token().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::OAuth(e) if e.error == "use_dpop_nonce"),
+        "{err:?}"
+    );
+    assert_eq!(creds.token_requests(), 1);
+}

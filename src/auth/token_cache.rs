@@ -70,7 +70,8 @@ pub(crate) struct TokenCache {
     refresh: tokio::sync::Mutex<()>,
     /// Counts finished fetches; a waiter that sees it move knows a fetch happened meanwhile.
     fetches: AtomicU64,
-    last_failure: Mutex<Option<(u64, Error)>>,
+    /// The error of the last fetch, while no fetch has succeeded since.
+    last_failure: Mutex<Option<Error>>,
     /// Set while a background refresh is running (at most one at a time).
     background: AtomicBool,
     /// After a failed background refresh: no new one before this instant, and the back-off
@@ -199,7 +200,7 @@ impl TokenCache {
         if self.fetches.load(Ordering::Acquire) != seen {
             // A fetch finished while we waited and left no usable token: share its error
             // instead of sending one more request per waiter.
-            if let Some((_, err)) = self.last_failure.lock().ok().and_then(|f| f.clone()) {
+            if let Some(err) = self.last_failure.lock().ok().and_then(|f| f.clone()) {
                 return Err(err);
             }
         }
@@ -212,7 +213,7 @@ impl TokenCache {
         Fut: Future<Output = Result<AccessToken>>,
     {
         let result = fetch().await;
-        let generation = self.fetches.fetch_add(1, Ordering::AcqRel) + 1;
+        self.fetches.fetch_add(1, Ordering::AcqRel);
         match result {
             Ok(token) => {
                 let token = Arc::new(token);
@@ -224,7 +225,7 @@ impl TokenCache {
             }
             Err(err) => {
                 if let Ok(mut failure) = self.last_failure.lock() {
-                    *failure = Some((generation, err.clone()));
+                    *failure = Some(err.clone());
                 }
                 Err(err)
             }
@@ -438,5 +439,21 @@ mod tests {
         assert!(shown.starts_with("TokenCache"), "{shown}");
         assert!(shown.contains("fetches: 0"), "{shown}");
         assert!(!shown.contains("s3cret"), "{shown}");
+    }
+
+    #[test]
+    fn a_401_drops_the_rejected_token_but_not_its_replacement() {
+        let clock = ManualClock::new();
+        let cache = TokenCache::new(Arc::new(clock.clone()));
+        cache.current.store(Some(Arc::new(token(
+            &clock,
+            "new",
+            Duration::from_secs(3600),
+        ))));
+        // Another task already replaced the token the server rejected: keep the new one.
+        assert!(cache.invalidate(Some("old")));
+        assert!(cache.fresh().is_some_and(|t| t.same_secret("new")));
+        assert!(cache.invalidate(Some("new")));
+        assert!(cache.fresh().is_none());
     }
 }

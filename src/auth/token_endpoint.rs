@@ -197,4 +197,33 @@ mod tests {
         );
         assert_eq!(form_encode("scim-client"), "scim-client");
     }
+
+    #[test]
+    fn the_client_authenticator_shows_who_it_is_and_no_secret() {
+        let transport = Transport::default();
+        let endpoint = TokenEndpoint {
+            token_url: Url::parse("https://idp.example.com/token").unwrap(),
+            client_id: "svc".into(),
+            client_secret: Some(SecretString::from("s3cret".to_owned())),
+            client_auth: ClientAuth::BasicHeader,
+            scopes: Vec::new(),
+            extra_params: Vec::new(),
+            clock: transport.shared_clock(),
+            transport,
+            dpop: Dpop::new(false).unwrap(),
+            requests: AtomicU64::new(0),
+        };
+        let shown = format!(
+            "{:?}",
+            ClientAuthenticator {
+                endpoint: &endpoint
+            }
+        );
+        assert!(shown.starts_with("ClientAuthenticator"), "{shown}");
+        assert!(
+            shown.contains("\"svc\"") && shown.contains("BasicHeader"),
+            "{shown}"
+        );
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
 }
