@@ -15,7 +15,7 @@ use crate::auth::{
     ApiToken, Authenticator, ClientAssertion, ClientAuth, ClientCredentials, SharedAuthenticator,
 };
 use crate::error::{Error, Result};
-use crate::store::{InProcessRateBudget, RateBudget, TokenStore};
+use crate::store::{BudgetHook, RateBudget, TokenStore};
 use crate::transport::{ApiRequest, RateLimit, Response, SendOptions, Transport};
 
 /// Okta's own domains, under which `<org>-admin.<domain>` is the Admin Console.
@@ -228,7 +228,7 @@ impl OktaClientBuilder {
     }
 
     /// Reserves each request in an in-process [`RateBudget`] before sending it (default
-    /// `false`): an [`InProcessRateBudget`] of this client and its clones, per endpoint
+    /// `false`): an [`InProcessRateBudget`](crate::store::InProcessRateBudget) of this client and its clones, per endpoint
     /// family (origin plus the first three path segments, and whether the path goes
     /// deeper), as Okta's limits are. The budget learns each family's limit and window
     /// from `X-Rate-Limit-*` (probing with one request first), so a request the budget can
@@ -243,7 +243,7 @@ impl OktaClientBuilder {
     }
 
     /// Reserves each request in `budget` before sending it (see [`throttle`](Self::throttle)
-    /// for the rules): share one [`InProcessRateBudget`] between clients of one process, or
+    /// for the rules): share one [`InProcessRateBudget`](crate::store::InProcessRateBudget) between clients of one process, or
     /// a `store::redis::RedisRateBudget` (feature `redis`) between replicas. Takes
     /// precedence over `throttle`.
     ///
@@ -315,18 +315,11 @@ impl OktaClientBuilder {
                 ));
             }
         };
-        let budget = match self.rate_budget {
-            Some(budget) => Some(budget),
-            None if self.throttle || transport.throttle_requested() => {
-                Some(Arc::new(InProcessRateBudget::new()) as Arc<dyn RateBudget>)
-            }
-            None => None,
-        };
-        let rate_limits = OktaRateLimits::new(
-            budget,
-            transport.shared_clock(),
-            transport.retry_policy().get_max_wait(),
-        );
+        let rate_limits = OktaRateLimits::new(BudgetHook::for_client(
+            self.rate_budget,
+            self.throttle || transport.throttle_requested(),
+            &transport,
+        ));
         Ok(OktaClient {
             inner: Arc::new(Inner {
                 org,

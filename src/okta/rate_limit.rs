@@ -2,16 +2,12 @@
 //! `X-Okta-Retry-For` / `X-Okta-Retry-Count` on a retry after a 429, around the crate's
 //! [`BudgetHook`] (a rate budget reserved before every attempt per endpoint family).
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use http::header::{HeaderName, HeaderValue};
 use http::{Method, StatusCode};
 use url::Url;
 
-use crate::clock::SharedClock;
 use crate::error::Result;
-use crate::store::{BudgetHook, RateBudget};
+use crate::store::BudgetHook;
 use crate::transport::{Attempt, BoxFuture, RateLimit, Response, SendHook};
 
 /// Okta's rules around each attempt.
@@ -21,18 +17,10 @@ pub(crate) struct OktaRateLimits {
 }
 
 impl OktaRateLimits {
-    pub(crate) fn new(
-        budget: Option<Arc<dyn RateBudget>>,
-        clock: SharedClock,
-        max_wait: Duration,
-    ) -> Self {
-        OktaRateLimits {
-            budget: BudgetHook::new(budget, clock, max_wait),
-        }
+    pub(crate) fn new(budget: BudgetHook) -> Self {
+        OktaRateLimits { budget }
     }
 
-    /// The rate-limit headers last seen for the endpoint family `url` falls in (kept only
-    /// with a budget).
     pub(crate) fn for_url(&self, url: &Url) -> Option<RateLimit> {
         self.budget.for_url(url)
     }

@@ -14,7 +14,7 @@ use super::discovery::{ListOrArray, ResourceType, Schema, ServiceProviderConfig}
 use super::error::scim_error;
 use crate::auth::{Authenticator, SharedAuthenticator};
 use crate::redact::display_url;
-use crate::store::{BudgetHook, InProcessRateBudget, RateBudget};
+use crate::store::{BudgetHook, RateBudget};
 use crate::transport::{ApiRequest, Response, SendOptions, Transport};
 use crate::{Error, Result};
 
@@ -142,20 +142,12 @@ impl ScimClientBuilder {
             let path = format!("{}/", base.path());
             base.set_path(&path);
         }
-        let budget = match self.rate_budget {
-            Some(budget) => Some(budget),
-            None if self.throttle => {
-                Some(Arc::new(InProcessRateBudget::new()) as Arc<dyn RateBudget>)
-            }
-            None => None,
-        };
-        let rate_limits = budget.map(|budget| {
-            BudgetHook::new(
-                Some(budget),
-                transport.shared_clock(),
-                transport.retry_policy().get_max_wait(),
-            )
-        });
+        let rate_limits = Some(BudgetHook::for_client(
+            self.rate_budget,
+            self.throttle,
+            &transport,
+        ))
+        .filter(BudgetHook::has_budget);
         Ok(ScimClient {
             inner: Arc::new(Inner {
                 base,

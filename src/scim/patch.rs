@@ -282,32 +282,12 @@ impl Patch {
     /// ]));
     /// ```
     pub fn diff<T: Serialize>(old: &T, new: &T) -> Result<Patch> {
-        let encode = |v: &T| {
-            serde_json::to_value(v)
-                .map_err(|e| Error::config(format!("could not encode the resource: {e}")))
-        };
-        let (old, new) = (encode(old)?, encode(new)?);
-        let empty = Map::new();
-        let old = old.as_object().unwrap_or(&empty);
-        let new = new.as_object().unwrap_or(&empty);
-        let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
-        keys.sort();
-        keys.dedup();
-        let mut patch = Patch::new();
-        for key in keys {
-            if ["id", "meta", "schemas", "groups"].contains(&key.as_str()) {
-                continue;
-            }
-            patch = diff_attr(
-                patch,
-                key,
-                old.get(key),
-                new.get(key),
-                Level::Top,
-                Compare::Exact,
-            );
-        }
-        Ok(patch)
+        Ok(diff_objects(
+            &encode(old)?,
+            &encode(new)?,
+            &["id", "meta", "schemas", "groups"],
+            Compare::Exact,
+        ))
     }
 
     /// The operations that make the attributes in `owned` of `old` (the resource as the
@@ -349,34 +329,13 @@ impl Patch {
     /// ]));
     /// ```
     pub fn diff_owned<T: Serialize>(old: &T, new: &T, owned: &OwnedAttributes) -> Result<Patch> {
-        let encode = |v: &T| {
-            serde_json::to_value(v)
-                .map_err(|e| Error::config(format!("could not encode the resource: {e}")))
-        };
         Ok(Patch::diff_owned_json(&encode(old)?, &encode(new)?, owned))
     }
 
     /// [`diff_owned`](Self::diff_owned) of two resources already in JSON form.
     pub(crate) fn diff_owned_json(old: &Value, new: &Value, owned: &OwnedAttributes) -> Patch {
         let (old, new) = owned.project_pair(old, new);
-        let empty = Map::new();
-        let old = old.as_object().unwrap_or(&empty);
-        let new = new.as_object().unwrap_or(&empty);
-        let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
-        keys.sort();
-        keys.dedup();
-        let mut patch = Patch::new();
-        for key in keys {
-            patch = diff_attr(
-                patch,
-                key,
-                old.get(key),
-                new.get(key),
-                Level::Top,
-                Compare::AsStored,
-            );
-        }
-        patch
+        diff_objects(&old, &new, &[], Compare::AsStored)
     }
 }
 
@@ -454,6 +413,28 @@ enum Level {
     Top,
     InExtension,
     Leaf,
+}
+
+/// A resource as JSON, for diffing.
+fn encode<T: Serialize>(value: &T) -> Result<Value> {
+    serde_json::to_value(value)
+        .map_err(|e| Error::config(format!("could not encode the resource: {e}")))
+}
+
+/// The operations that make the top-level attributes of `old` those of `new` (a non-object
+/// counts as empty), in attribute order, `skip`ped attributes left out.
+fn diff_objects(old: &Value, new: &Value, skip: &[&str], compare: Compare) -> Patch {
+    let empty = Map::new();
+    let old = old.as_object().unwrap_or(&empty);
+    let new = new.as_object().unwrap_or(&empty);
+    let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|key| !skip.contains(&key.as_str()))
+        .fold(Patch::new(), |patch, key| {
+            diff_attr(patch, key, old.get(key), new.get(key), Level::Top, compare)
+        })
 }
 
 fn diff_attr(

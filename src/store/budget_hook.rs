@@ -24,7 +24,9 @@ use url::Url;
 use super::{DEFAULT_LEASE, Observation, RateBudget, Reservation, Ticket, millis};
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
-use crate::transport::{Attempt, BoxFuture, MAX_SERVER_WAIT, RateLimit, Response, SendHook};
+use crate::transport::{
+    Attempt, BoxFuture, MAX_SERVER_WAIT, RateLimit, Response, SendHook, Transport,
+};
 
 /// The most endpoint families remembered; beyond it the oldest knowledge is dropped (a
 /// hostile server cannot grow the map without bound through `Link` URLs).
@@ -152,6 +154,29 @@ impl BudgetHook {
             offset: Mutex::default(),
             local: Mutex::default(),
         }
+    }
+
+    /// The hook a client builder asked for: around the budget it was `given`, else around
+    /// a budget of its own when it asked to `throttle`, else around none. Waits are timed
+    /// by the transport's clock and capped by its retry policy's `max_wait`.
+    pub(crate) fn for_client(
+        given: Option<Arc<dyn RateBudget>>,
+        throttle: bool,
+        transport: &Transport,
+    ) -> Self {
+        let budget = given.or_else(|| {
+            throttle.then(|| Arc::new(super::InProcessRateBudget::new()) as Arc<dyn RateBudget>)
+        });
+        BudgetHook::new(
+            budget,
+            transport.shared_clock(),
+            transport.retry_policy().get_max_wait(),
+        )
+    }
+
+    /// Whether a budget is reserved in around each attempt.
+    pub(crate) fn has_budget(&self) -> bool {
+        self.budget.is_some()
     }
 
     fn local(&self) -> std::sync::MutexGuard<'_, Local> {
