@@ -51,33 +51,3 @@ impl Authenticator for ApiToken {
         })
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use http::{HeaderMap, Method};
-
-    use super::*;
-
-    #[tokio::test]
-    async fn sends_ssws_marked_sensitive_and_never_shows_it() {
-        let token = ApiToken::new("00abc-Secret".to_string());
-        assert_eq!(format!("{token:?}"), "ApiToken([redacted])");
-        let url = url::Url::parse("https://o.okta.com/api/v1/users").unwrap();
-        let mut headers = HeaderMap::new();
-        token
-            .authorize(AuthRequest::new(&Method::GET, &url, &mut headers))
-            .await
-            .unwrap();
-        assert_eq!(headers["authorization"], "SSWS 00abc-Secret");
-        assert!(headers["authorization"].is_sensitive());
-        // A token no header can carry fails on use, without quoting it.
-        let bad = ApiToken::new("00abc\nSecret".to_string());
-        let mut headers = HeaderMap::new();
-        let err = bad
-            .authorize(AuthRequest::new(&Method::GET, &url, &mut headers))
-            .await
-            .unwrap_err();
-        assert!(!err.to_string().contains("Secret"), "{err}");
-        assert!(headers.is_empty());
-    }
-}

@@ -49,3 +49,49 @@ pub(crate) fn header_value(scheme: &str, secret: &str) -> Result<http::HeaderVal
     value.set_sensitive(true);
     Ok(value)
 }
+
+#[cfg(test)]
+mod tests {
+    use http::{HeaderMap, Method};
+
+    use super::*;
+
+    type Auth = Box<dyn Authenticator>;
+
+    /// Static credentials: each sends its scheme and token marked sensitive, never shows the
+    /// token in `Debug`, and fails on use, without quoting it, when no header can carry it.
+    #[tokio::test]
+    async fn static_credentials_send_their_scheme_and_never_show_the_token() {
+        let cases: [(Auth, Auth, &str, &str); 2] = [
+            (
+                Box::new(ApiToken::new("00abc-Secret".to_string())),
+                Box::new(ApiToken::new("00abc\nSecret".to_string())),
+                "ApiToken([redacted])",
+                "SSWS 00abc-Secret",
+            ),
+            (
+                Box::new(BearerToken::new("scim-Secret".to_string())),
+                Box::new(BearerToken::new("scim\rSecret".to_string())),
+                "BearerToken([redacted])",
+                "Bearer scim-Secret",
+            ),
+        ];
+        let url = url::Url::parse("https://o.example.com/api/v1/users").unwrap();
+        for (good, bad, debug, header) in cases {
+            assert_eq!(format!("{good:?}"), debug);
+            let mut headers = HeaderMap::new();
+            good.authorize(AuthRequest::new(&Method::GET, &url, &mut headers))
+                .await
+                .unwrap();
+            assert_eq!(headers["authorization"], header);
+            assert!(headers["authorization"].is_sensitive(), "{debug}");
+            let mut headers = HeaderMap::new();
+            let err = bad
+                .authorize(AuthRequest::new(&Method::GET, &url, &mut headers))
+                .await
+                .unwrap_err();
+            assert!(!err.to_string().contains("Secret"), "{err}");
+            assert!(headers.is_empty(), "{debug}");
+        }
+    }
+}
